@@ -1,0 +1,59 @@
+"""The JSON API (/api/v1): bearer tokens, the same scoping and validation as the web forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+
+from opsplanner.extensions import db, limiter
+
+api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+def api_error(
+    status: int, message: str, field: str | None = None, fields: dict[str, list[str]] | None = None
+) -> tuple[Any, int]:
+    body: dict[str, Any] = {"status": status, "message": message}
+    if field:
+        body["field"] = field
+    if fields:
+        body["fields"] = fields
+    return jsonify({"error": body}), status
+
+
+def form_error(form: Any) -> tuple[Any, int]:
+    fields = {name: [str(e) for e in errors] for name, errors in form.errors.items() if errors}
+    first = next(iter(fields), None)
+    message = f"{first}: {fields[first][0]}" if first else "invalid input"
+    return api_error(422, message, field=first, fields=fields)
+
+
+@api_bp.before_request
+def authenticate() -> Any:
+    from opsplanner.services import accounts
+
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return api_error(401, "send an API token as 'Authorization: Bearer <token>'")
+    user = accounts.user_for_token(raw.strip())
+    if user is None:
+        db.session.rollback()
+        return api_error(401, "the API token is unknown, revoked or expired")
+    db.session.commit()  # records last_used_at
+    g.api_user = user
+    if request.method in ("POST", "PUT", "PATCH") and not request.is_json:
+        return api_error(415, "send JSON with 'Content-Type: application/json'")
+    return None
+
+
+limiter.limit("600 per minute", key_func=lambda: request.headers.get("Authorization", "")[-16:])(
+    api_bp
+)
+
+from opsplanner.api import jobs, openapi, operations, reference  # noqa: E402, F401

@@ -1,0 +1,197 @@
+"""Operation set-up and enrolment use cases shared by the web views and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from opsplanner.extensions import db
+from opsplanner.models import (
+    Country,
+    Network,
+    Operation,
+    OperationPhase,
+    OrganisingAgency,
+    Participation,
+    ParticipationStatus,
+    User,
+)
+from opsplanner.services import audit
+from opsplanner.services.errors import Conflict, DomainError
+
+DEFAULT_WINDOW_DAYS = 14
+
+
+@dataclass
+class OperationInput:
+    code_name: str
+    organising_agency: OrganisingAgency
+    window_start: date
+    window_end: date
+    world_wildlife_day: date
+    reporting_deadline: datetime
+    embargo_until: datetime
+    secure_channel: str = ""
+    description: str = ""
+
+
+def check_schedule(data: OperationInput) -> list[tuple[str, str]]:
+    """Every scheduling rule, as (field, message) pairs; empty when the schedule holds."""
+    errors: list[tuple[str, str]] = []
+    if data.window_end < data.window_start:
+        errors.append(("window_end", "the window must end on or after its start"))
+    if data.window_end >= data.world_wildlife_day:
+        errors.append(("window_end", "the window must end before World Wildlife Day"))
+    deadline = data.reporting_deadline.astimezone(UTC).date()
+    if not (data.window_end <= deadline <= data.world_wildlife_day):
+        errors.append(
+            (
+                "reporting_deadline",
+                "the reporting deadline must fall between the end of the window "
+                "and World Wildlife Day",
+            )
+        )
+    if data.embargo_until.astimezone(UTC).date() < data.world_wildlife_day:
+        errors.append(("embargo_until", "the embargo must not end before World Wildlife Day"))
+    return errors
+
+
+def suggested_agency() -> OrganisingAgency:
+    """INTERPOL and WCO organise in rotation: suggest the other one than last time."""
+    last = db.session.scalar(select(Operation).order_by(Operation.window_start.desc()).limit(1))
+    if last is None:
+        return OrganisingAgency.INTERPOL
+    if last.organising_agency is OrganisingAgency.INTERPOL:
+        return OrganisingAgency.WCO
+    return OrganisingAgency.INTERPOL
+
+
+def default_schedule(world_wildlife_day: date) -> dict[str, object]:
+    """Two weeks ending a fortnight before World Wildlife Day, reports due a week later."""
+    window_end = world_wildlife_day - timedelta(days=14)
+    return {
+        "window_start": window_end - timedelta(days=DEFAULT_WINDOW_DAYS - 1),
+        "window_end": window_end,
+        "reporting_deadline": datetime.combine(
+            window_end + timedelta(days=7), datetime.min.time(), tzinfo=UTC
+        ).replace(hour=23, minute=59),
+        "embargo_until": datetime.combine(
+            world_wildlife_day, datetime.min.time(), tzinfo=UTC
+        ).replace(hour=9),
+    }
+
+
+def _snapshot(op: Operation) -> dict[str, object]:
+    return {
+        "code_name": op.code_name,
+        "organising_agency": str(op.organising_agency),
+        "window_start": op.window_start.isoformat(),
+        "window_end": op.window_end.isoformat(),
+        "world_wildlife_day": op.world_wildlife_day.isoformat(),
+        "reporting_deadline": op.reporting_deadline.isoformat(),
+        "embargo_until": op.embargo_until.isoformat(),
+        "secure_channel": op.secure_channel,
+        "phase": str(op.phase),
+    }
+
+
+def create_operation(data: OperationInput, by: User) -> Operation:
+    if errors := check_schedule(data):
+        field, message = errors[0]
+        raise DomainError(message, field=field)
+    code_name = data.code_name.strip()
+    exists = db.session.scalar(
+        select(Operation.id).where(func.lower(Operation.code_name) == code_name.lower())
+    )
+    if exists:
+        raise Conflict("an operation with this code name already exists", field="code_name")
+    op = Operation(
+        code_name=code_name,
+        organising_agency=data.organising_agency,
+        window_start=data.window_start,
+        window_end=data.window_end,
+        world_wildlife_day=data.world_wildlife_day,
+        reporting_deadline=data.reporting_deadline,
+        embargo_until=data.embargo_until,
+        secure_channel=data.secure_channel.strip(),
+        description=data.description.strip(),
+        phase=OperationPhase.DRAFT,
+    )
+    db.session.add(op)
+    db.session.flush()
+    audit.record(
+        by, "operation.create", "operation", op.id, after=_snapshot(op), operation_id=op.id
+    )
+    return op
+
+
+def invite_country(
+    op: Operation, country: Country, network: Network | None, by: User | None
+) -> Participation:
+    existing = db.session.scalar(
+        select(Participation).where(
+            Participation.operation_id == op.id, Participation.country_iso3 == country.iso3
+        )
+    )
+    if existing is not None:
+        raise Conflict(f"{country.name} is already enrolled in {op.code_name}", field="country")
+    if op.phase in (OperationPhase.PUBLISHED, OperationPhase.ARCHIVED):
+        raise DomainError(
+            "a published or archived operation takes no new countries", field="country"
+        )
+    p = Participation(operation=op, country=country, network=network)
+    db.session.add(p)
+    db.session.flush()
+    audit.record(
+        by,
+        "participation.invite",
+        "participation",
+        p.id,
+        after={"country": country.iso3, "network": network.acronym if network else None},
+        operation_id=op.id,
+        country_iso3=country.iso3,
+    )
+    return p
+
+
+RESPONSES = {
+    ParticipationStatus.CONFIRMED,
+    ParticipationStatus.DECLINED,
+    ParticipationStatus.WITHDRAWN,
+}
+
+
+def respond(p: Participation, status: ParticipationStatus, note: str, by: User) -> None:
+    if status not in RESPONSES:
+        raise DomainError("answer with confirmed, declined or withdrawn", field="status")
+    if status is ParticipationStatus.WITHDRAWN and p.status is not ParticipationStatus.CONFIRMED:
+        raise DomainError("only a confirmed participation can be withdrawn", field="status")
+    if p.operation.phase in (OperationPhase.PUBLISHED, OperationPhase.ARCHIVED):
+        raise DomainError("the operation is closed", field="status")
+    before = {"status": str(p.status), "note": p.status_note}
+    p.status = status
+    p.status_note = note.strip()
+    p.responded_at = datetime.now(UTC)
+    audit.record(
+        by,
+        "participation.respond",
+        "participation",
+        p.id,
+        before=before,
+        after={"status": str(status), "note": p.status_note},
+        operation_id=p.operation_id,
+        country_iso3=p.country_iso3,
+    )
+
+
+def status_counts(op: Operation) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Participation.status, func.count())
+        .where(Participation.operation_id == op.id)
+        .group_by(Participation.status)
+    ).all()
+    counts = {s.value: 0 for s in ParticipationStatus}
+    counts.update({str(status): n for status, n in rows})
+    return counts

@@ -1,0 +1,125 @@
+"""The one place that decides what each role may see and change.
+
+Every query for user-visible data starts here. Records outside the user's scope are reported as
+"not found", never "forbidden", so that probing ids reveals nothing about other countries.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+
+from sqlalchemy import Select, or_, select
+
+from opsplanner.extensions import db
+from opsplanner.models import (
+    NetworkMembership,
+    Operation,
+    OperationPhase,
+    Participation,
+    Role,
+    User,
+)
+from opsplanner.services.errors import NotFound
+
+
+class Scope:
+    def __init__(self, user: User, today: date | None = None) -> None:
+        self.user = user
+        self.role = user.role
+        self.today = today or date.today()
+
+    # -- what kind of viewer --------------------------------------------------------------
+    @property
+    def is_organiser(self) -> bool:
+        return self.role is Role.ORGANISER
+
+    @property
+    def sees_country_detail(self) -> bool:
+        """Communications staff work on aggregates only, never on a country's records."""
+        return self.role is not Role.COMMUNICATIONS
+
+    @cached_property
+    def country_codes(self) -> frozenset[str] | None:
+        """ISO3 codes whose detail this user may see; ``None`` means every country."""
+        if self.role is Role.ORGANISER:
+            return None
+        if self.role is Role.FOCAL_POINT:
+            return frozenset({self.user.country_iso3} if self.user.country_iso3 else ())
+        if self.role is Role.COORDINATOR:
+            if self.user.network_id is None:
+                return frozenset()
+            rows = db.session.scalars(
+                select(NetworkMembership).where(
+                    NetworkMembership.network_id == self.user.network_id
+                )
+            )
+            return frozenset(m.country_iso3 for m in rows if m.is_valid_on(self.today))
+        return frozenset()
+
+    def may_see_country(self, iso3: str) -> bool:
+        codes = self.country_codes
+        return self.sees_country_detail and (codes is None or iso3 in codes)
+
+    # -- operations ------------------------------------------------------------------------
+    def operations(self) -> Select[tuple[Operation]]:
+        query = select(Operation).order_by(Operation.window_start.desc(), Operation.id.desc())
+        if self.is_organiser:
+            return query
+        # Drafts are the organiser's workspace until planning opens.
+        query = query.where(Operation.phase != OperationPhase.DRAFT)
+        if self.role in (Role.FOCAL_POINT, Role.COORDINATOR):
+            taking_part = select(Participation.operation_id).where(self._participation_filter())
+            query = query.where(Operation.id.in_(taking_part))
+        return query
+
+    def operation_or_404(self, operation_id: int) -> Operation:
+        operation = db.session.scalar(self.operations().where(Operation.id == operation_id))
+        if operation is None:
+            raise NotFound("operation not found")
+        return operation
+
+    # -- participations --------------------------------------------------------------------
+    def _participation_filter(self):
+        codes = self.country_codes
+        if codes is None:
+            return Participation.id.is_not(None)
+        if self.role is Role.COORDINATOR and self.user.network_id is not None:
+            return or_(
+                Participation.country_iso3.in_(codes),
+                Participation.network_id == self.user.network_id,
+            )
+        return Participation.country_iso3.in_(codes)
+
+    def participations(self, operation: Operation) -> Select[tuple[Participation]]:
+        if not self.sees_country_detail:
+            raise NotFound("country detail is not available to this role")
+        return (
+            select(Participation)
+            .where(Participation.operation_id == operation.id, self._participation_filter())
+            .order_by(Participation.country_iso3)
+        )
+
+    def participation_or_404(self, operation_id: int, iso3: str) -> Participation:
+        operation = self.operation_or_404(operation_id)
+        participation = db.session.scalar(
+            self.participations(operation).where(Participation.country_iso3 == iso3.upper())
+        )
+        if participation is None:
+            raise NotFound("participation not found")
+        return participation
+
+    def may_respond_for(self, participation: Participation) -> bool:
+        """Confirm or decline: the country's own focal point, or the organiser."""
+        if self.is_organiser:
+            return True
+        return (
+            self.role is Role.FOCAL_POINT and self.user.country_iso3 == participation.country_iso3
+        )
+
+    def may_manage_operations(self) -> bool:
+        return self.is_organiser
+
+
+def scoped(user: User) -> Scope:
+    return Scope(user)

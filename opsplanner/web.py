@@ -1,0 +1,119 @@
+"""Binding extensions, blueprints and error handlers to the app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from opsplanner.extensions import babel, csrf, db, limiter, login_manager, migrate
+from opsplanner.services.errors import DomainError
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    # WAL lets the worker write while the web server reads; foreign keys are off by default.
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+
+def _select_locale() -> str | None:
+    from flask_login import current_user
+
+    languages = request.environ.get("opsplanner.languages") or ("en", "fr", "es")
+    if current_user and getattr(current_user, "locale", None):
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def register_extensions(app: Flask) -> None:
+    from opsplanner.migrations import MIGRATIONS_DIR
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+
+
+def register_blueprints(app: Flask) -> None:
+    from opsplanner.api import api_bp
+    from opsplanner.views.account import bp as account_bp
+    from opsplanner.views.admin import bp as admin_bp
+    from opsplanner.views.auth import bp as auth_bp
+    from opsplanner.views.jobs import bp as jobs_bp
+    from opsplanner.views.main import bp as main_bp
+    from opsplanner.views.operations import bp as operations_bp
+    from opsplanner.views.reference import bp as reference_bp
+
+    for bp in (auth_bp, main_bp, operations_bp, reference_bp, admin_bp, account_bp, jobs_bp):
+        app.register_blueprint(bp)
+    csrf.exempt(api_bp)  # bearer tokens only: a browser never sends them on its own
+    app.register_blueprint(api_bp)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str, field: str | None = None) -> tuple[Any, int]:
+    if wants_json():
+        body: dict[str, Any] = {"error": {"status": status, "message": message}}
+        if field:
+            body["error"]["field"] = field
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError) -> tuple[Any, int]:
+        if exc.status != 404:
+            db.session.rollback()
+        return error_response(
+            exc.status,
+            exc.message if exc.status != 404 else _("Not found."),
+            exc.field if exc.status != 404 else None,
+        )
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> tuple[Any, int]:
+        return error_response(
+            400,
+            _(
+                "The form expired or was sent from elsewhere (%(reason)s). Please try again.",
+                reason=exc.description,
+            ),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[Any, int] | Response:
+        messages = {
+            401: _("Please sign in."),
+            403: _("You do not have access to this page."),
+            404: _("Not found."),
+            405: _("This method is not allowed here."),
+            413: _("The upload is too large."),
+            429: _("Too many attempts. Please wait a few minutes and try again."),
+        }
+        return error_response(exc.code or 500, messages.get(exc.code or 500, exc.description))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> tuple[Any, int]:
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise exc
+        return error_response(500, _("Something went wrong on our side. It has been logged."))

@@ -1,0 +1,34 @@
+"""Thin Celery tasks: the logic lives in opsplanner.services and is testable without a worker."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from opsplanner.services import broker, jobs
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, name="opsplanner.run_job", max_retries=None, acks_late=True)
+def run_job(self, job_id: int) -> str:
+    owner = f"{self.request.hostname}:{self.request.id}"
+    outcome = jobs.run(job_id, owner=owner)
+    if outcome.status == "retry":
+        # Our own attempt cap (on the job row) bounds this, not Celery's counter: a task that
+        # kills its worker never reaches this line, and the reconciler counts that attempt.
+        delay = jobs.retry_delay(outcome.attempts)
+        if not jobs.dispatch(job_id, countdown=delay):
+            log.warning("job %s will be re-sent by the reconciler", job_id)
+    return outcome.status
+
+
+@shared_task(name="opsplanner.reconcile_jobs", ignore_result=True)
+def reconcile_jobs() -> list[int]:
+    return jobs.reconcile()
+
+
+@shared_task(name="opsplanner.clean_broker", ignore_result=True)
+def clean_broker() -> int:
+    return broker.delete_consumed_messages()
