@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -106,9 +107,33 @@ def database_url(template_db: str, tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own thread, so that it gets its own app context, ``g`` and
+    database session, as in production. Without this the request would reuse the test's
+    pushed app context: Flask-Login's cached user in ``g`` would leak from one client to
+    another, and the test's session would hide what a request really committed."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        outcome: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                outcome["response"] = FlaskClient.open(self, *args, **kwargs)
+            except BaseException as exc:
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["response"]
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     application = create_app(make_config(tmp_path, database_url))
+    application.test_client_class = IsolatedClient
     ctx = application.app_context()
     ctx.push()
     try:
@@ -221,3 +246,45 @@ def operation(app: Flask, users: dict[str, Any]) -> Any:
         )
     db.session.commit()
     return op
+
+
+# -- shared helpers for the view, scope and API tests -------------------------------------------
+ERROR_RE = re.compile(r'<p class="error" id="([\w-]+)-error">([^<]*)</p>')
+
+
+def field_errors(html: str) -> dict[str, list[str]]:
+    """The error messages a form page shows, keyed by the field they are attached to."""
+    errors: dict[str, list[str]] = {}
+    for field, message in ERROR_RE.findall(html):
+        errors.setdefault(field, []).append(message)
+    return errors
+
+
+def location_path(response: Any) -> str:
+    """The path (and query) of a redirect, whether Werkzeug made it relative or absolute."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(response.headers["Location"])
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def signed_in(app: Flask, email: str, password: str = PASSWORD) -> FlaskClient:
+    """A fresh client (its own cookie jar) signed in as ``email``."""
+    client = app.test_client()
+    response = login(client, email, password)
+    assert response.status_code == 302, f"login of {email} failed ({response.status_code})"
+    return client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def api_tokens(users: dict[str, Any]) -> dict[str, str]:
+    """A raw API token per user of the ``users`` fixture, keyed the same way."""
+    from opsplanner.services import accounts
+
+    raw = {key: accounts.create_token(user, f"{key} test token") for key, user in users.items()}
+    db.session.commit()
+    return raw

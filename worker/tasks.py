@@ -11,7 +11,7 @@ from opsplanner.services import broker, jobs
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, name="opsplanner.run_job", max_retries=None, acks_late=True)
+@shared_task(bind=True, name=jobs.RUN_JOB_TASK, max_retries=None, acks_late=True)
 def run_job(self, job_id: int) -> str:
     owner = f"{self.request.hostname}:{self.request.id}"
     outcome = jobs.run(job_id, owner=owner)

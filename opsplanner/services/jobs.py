@@ -27,6 +27,7 @@ from opsplanner.models import Job, JobStatus, User
 
 log = logging.getLogger(__name__)
 
+RUN_JOB_TASK = "opsplanner.run_job"  # the name worker/tasks.py registers
 ProgressFn = Callable[[int, str], None]
 Handler = Callable[[Job, ProgressFn], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {}
@@ -93,10 +94,9 @@ def enqueue(
 def dispatch(job_id: int, countdown: float | None = None) -> bool:
     """Send the wake-up message. A broker outage is logged, not raised: the job row is already
     committed and the reconciler sends it again, so the request is not lost."""
-    from worker.tasks import run_job
-
+    celery = current_app.extensions["celery"]
     try:
-        run_job.apply_async((job_id,), countdown=countdown, retry=False)
+        celery.send_task(RUN_JOB_TASK, args=(job_id,), countdown=countdown, retry=False)
     except Exception:
         log.warning("could not send job %s to the broker; the reconciler will retry", job_id)
         return False
