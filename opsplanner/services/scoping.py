@@ -10,6 +10,7 @@ from datetime import date
 from functools import cached_property
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import joinedload
 
 from opsplanner.extensions import db
 from opsplanner.models import (
@@ -49,12 +50,15 @@ class Scope:
         if self.role is Role.COORDINATOR:
             if self.user.network_id is None:
                 return frozenset()
+            m = NetworkMembership
             rows = db.session.scalars(
-                select(NetworkMembership).where(
-                    NetworkMembership.network_id == self.user.network_id
+                select(m.country_iso3).where(
+                    m.network_id == self.user.network_id,
+                    or_(m.valid_from.is_(None), m.valid_from <= self.today),
+                    or_(m.valid_to.is_(None), m.valid_to >= self.today),
                 )
             )
-            return frozenset(m.country_iso3 for m in rows if m.is_valid_on(self.today))
+            return frozenset(rows)
         return frozenset()
 
     def may_see_country(self, iso3: str) -> bool:
@@ -97,6 +101,8 @@ class Scope:
         return (
             select(Participation)
             .where(Participation.operation_id == operation.id, self._participation_filter())
+            # Every page that lists participations shows the country and network names.
+            .options(joinedload(Participation.country), joinedload(Participation.network))
             .order_by(Participation.country_iso3)
         )
 
