@@ -11,21 +11,20 @@ from opsplanner.config import BASE_DIR, Config
 
 
 def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` is a Config object, or a dict of overrides on the defaults."""
+    if isinstance(config, Config):
+        cfg = config
+    else:
+        cfg = Config()
+        for key, value in (config or {}).items():
+            setattr(cfg, key, value)
     app = Flask(
         __name__,
         template_folder=str(BASE_DIR / "templates"),
         static_folder=str(BASE_DIR / "static"),
-        instance_path=str(Config().INSTANCE_DIR) if config is None else None,
+        instance_path=cfg.INSTANCE_DIR,
     )
-    cfg = config if config is not None else Config()
-    if isinstance(cfg, dict):
-        base = Config()
-        app.config.from_object(base)
-        app.config.update(cfg)
-    else:
-        app.config.from_object(cfg)
-    if app.config.get("INSTANCE_DIR"):
-        app.instance_path = app.config["INSTANCE_DIR"]
+    app.config.from_object(cfg)
 
     from opsplanner import models  # noqa: F401 - registers the tables on the metadata
     from opsplanner.celery_setup import celery_init_app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -31,7 +31,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 def _select_locale() -> str | None:
     from flask_login import current_user
 
-    languages = request.environ.get("opsplanner.languages") or ("en", "fr", "es")
+    languages = current_app.config["LANGUAGES"]
     if current_user and getattr(current_user, "locale", None):
         return current_user.locale
     return request.accept_languages.best_match(languages) or "en"
