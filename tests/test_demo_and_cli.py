@@ -109,4 +109,4 @@ def test_create_user_and_token_commands(app):
 def test_load_reference_command_is_idempotent(app):
     first = run(app, "load-reference")
     assert first.exit_code == 0
-    assert "countries +0 ~0; networks +0 ~0; memberships +0 -0" in first.output
+    assert "countries +0 ~0; networks +0 ~0; memberships +0 -0; activity types +0" in first.output

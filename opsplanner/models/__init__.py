@@ -8,8 +8,19 @@ from opsplanner.models.operations import (
     OrganisingAgency,
     Participation,
     ParticipationStatus,
+    PhaseChange,
     Priority,
     PriorityKind,
+)
+from opsplanner.models.planning import (
+    Activity,
+    ActivityType,
+    Agency,
+    Briefing,
+    BriefingAttendance,
+    BriefingKind,
+    MeetingMode,
+    PlanComment,
 )
 from opsplanner.models.reference import (
     Country,
@@ -22,11 +33,18 @@ from opsplanner.models.reference import (
 from opsplanner.models.users import ApiToken, Role, User
 
 __all__ = [
+    "Activity",
+    "ActivityType",
+    "Agency",
     "ApiToken",
     "AuditEvent",
+    "Briefing",
+    "BriefingAttendance",
+    "BriefingKind",
     "Country",
     "Job",
     "JobStatus",
+    "MeetingMode",
     "MembershipKind",
     "Network",
     "NetworkForm",
@@ -37,6 +55,8 @@ __all__ = [
     "OrganisingAgency",
     "Participation",
     "ParticipationStatus",
+    "PhaseChange",
+    "PlanComment",
     "Priority",
     "PriorityKind",
     "Role",

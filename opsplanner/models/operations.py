@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     Column,
     Date,
     ForeignKey,
@@ -21,6 +23,9 @@ from opsplanner.extensions import db
 from opsplanner.models.base import UTCDateTime, str_enum, utcnow
 from opsplanner.models.reference import Country, Network
 from opsplanner.models.users import User
+
+if TYPE_CHECKING:
+    from opsplanner.models.planning import Activity, PlanComment
 
 
 class OrganisingAgency(enum.StrEnum):
@@ -54,6 +59,12 @@ class Operation(db.Model):
     embargo_until: Mapped[datetime] = mapped_column(UTCDateTime)
     secure_channel: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    # Markdown written by the organiser; rendered through a sanitiser, never trusted as HTML.
+    guidelines: Mapped[str] = mapped_column(Text, default="")
+    # IANA zone the organiser works in: times are stored in UTC and shown in UTC and this zone.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Set when reporting opens; from then on the reporting template of the operation is fixed.
+    template_frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     phase: Mapped[OperationPhase] = mapped_column(
         str_enum(OperationPhase, "operation_phase"), default=OperationPhase.DRAFT
     )
@@ -66,9 +77,31 @@ class Operation(db.Model):
     participations: Mapped[list[Participation]] = relationship(
         back_populates="operation", cascade="all, delete-orphan"
     )
+    phase_changes: Mapped[list[PhaseChange]] = relationship(
+        back_populates="operation", order_by="PhaseChange.at", cascade="all, delete-orphan"
+    )
 
     def __repr__(self) -> str:
         return f"<Operation {self.code_name}>"
+
+
+class PhaseChange(db.Model):
+    """One move of an operation through its phases, shown as the operation's history."""
+
+    __tablename__ = "phase_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operation.id", ondelete="CASCADE"), index=True
+    )
+    from_phase: Mapped[OperationPhase] = mapped_column(str_enum(OperationPhase, "from_phase"))
+    to_phase: Mapped[OperationPhase] = mapped_column(str_enum(OperationPhase, "to_phase"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    operation: Mapped[Operation] = relationship(back_populates="phase_changes")
+    by: Mapped[User | None] = relationship()
 
 
 class PriorityKind(enum.StrEnum):
@@ -88,6 +121,14 @@ class Priority(db.Model):
     kind: Mapped[PriorityKind] = mapped_column(str_enum(PriorityKind, "priority_kind"))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # Commodity priorities name a commodity category (reference code, e.g. "pangolin_scales").
+    commodity: Mapped[str | None] = mapped_column(String(40))
+    # Trade-route priorities: codes of countries (ISO3) or UN M49 areas ("M49:145") along the
+    # chain, and the conveyances watched (air_cargo, sea_container, postal, online, ...).
+    origin_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    transit_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    destination_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    conveyances: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     operation: Mapped[Operation] = relationship(back_populates="priorities")
 
@@ -126,8 +167,22 @@ class Participation(db.Model):
     status_note: Mapped[str] = mapped_column(Text, default="")
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    guidelines_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    guidelines_acknowledged_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
 
     operation: Mapped[Operation] = relationship(back_populates="participations")
     country: Mapped[Country] = relationship()
     network: Mapped[Network | None] = relationship()
     focal_points: Mapped[list[User]] = relationship(secondary=participation_focal_point)
+    activities: Mapped[list[Activity]] = relationship(
+        back_populates="participation",
+        cascade="all, delete-orphan",
+        order_by="Activity.start_date",
+    )
+    plan_comments: Mapped[list[PlanComment]] = relationship(
+        back_populates="participation",
+        cascade="all, delete-orphan",
+        order_by="PlanComment.created_at",
+    )

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from opsplanner.extensions import db
 from opsplanner.models import (
+    ActivityType,
     Country,
     MembershipKind,
     Network,
@@ -23,6 +24,7 @@ from opsplanner.models import (
     NetworkMembership,
 )
 from opsplanner.reference import DATA_DIR
+from opsplanner.reference.vocabularies import activity_type_entries
 
 
 @dataclass
@@ -33,12 +35,14 @@ class LoadReport:
     networks_updated: int = 0
     memberships_added: int = 0
     memberships_removed: int = 0
+    activity_types_added: int = 0
 
     def __str__(self) -> str:
         return (
             f"countries +{self.countries_added} ~{self.countries_updated}; "
             f"networks +{self.networks_added} ~{self.networks_updated}; "
-            f"memberships +{self.memberships_added} -{self.memberships_removed}"
+            f"memberships +{self.memberships_added} -{self.memberships_removed}; "
+            f"activity types +{self.activity_types_added}"
         )
 
 
@@ -123,7 +127,28 @@ def load_reference() -> LoadReport:
             report.networks_updated += 1
         _sync_memberships(network, entry.get("members", []), report)
     db.session.flush()
+    _add_missing_activity_types(report)
     return report
+
+
+def _add_missing_activity_types(report: LoadReport) -> None:
+    """Add the shipped activity types that are missing; organisers may have edited the names
+    and definitions of existing ones, and those edits are kept."""
+    existing = set(db.session.scalars(select(ActivityType.code)))
+    for position, entry in enumerate(activity_type_entries()):
+        if entry["code"] in existing:
+            continue
+        db.session.add(
+            ActivityType(
+                code=entry["code"],
+                name=entry["name"],
+                definition=entry["definition"],
+                examples=entry.get("examples", ""),
+                position=position,
+            )
+        )
+        report.activity_types_added += 1
+    db.session.flush()
 
 
 def _sync_memberships(network: Network, members: list[dict[str, Any]], report: LoadReport) -> None:
