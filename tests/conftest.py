@@ -24,7 +24,13 @@ from opsplanner.extensions import db
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct horse battery staple"
-REFERENCE_TABLES = ("country", "network", "network_membership", "alembic_version")
+REFERENCE_TABLES = (
+    "country",
+    "network",
+    "network_membership",
+    "activity_type",
+    "alembic_version",
+)
 
 
 def backend() -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
+from werkzeug.datastructures import ImmutableMultiDict
 
 from opsplanner.extensions import db, limiter
 
@@ -47,9 +49,27 @@ def authenticate() -> Any:
         return api_error(401, "the API token is unknown, revoked or expired")
     db.session.commit()  # records last_used_at
     g.api_user = user
-    if request.method in ("POST", "PUT", "PATCH") and not request.is_json:
-        return api_error(415, "send JSON with 'Content-Type: application/json'")
+    if request.method in ("POST", "PUT", "PATCH"):
+        if not request.is_json:
+            return api_error(415, "send JSON with 'Content-Type: application/json'")
+        if request.get_data():
+            # Refuse here what the forms cannot take, instead of failing inside a validator.
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                return api_error(422, "the body must be a JSON object")
+            for name, value in body.items():
+                if isinstance(value, dict | list):
+                    return api_error(422, f"{name}: expected a single value", field=name)
     return None
+
+
+def json_formdata() -> ImmutableMultiDict[str, str]:
+    """The request's JSON object as form data: a number or boolean reaches its field as text
+    (as from a web form), null counts as absent."""
+    body = request.get_json(silent=True) or {}
+    return ImmutableMultiDict(
+        [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in body.items() if v is not None]
+    )
 
 
 limiter.limit("600 per minute", key_func=lambda: request.headers.get("Authorization", "")[-16:])(

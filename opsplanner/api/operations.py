@@ -4,7 +4,7 @@ from typing import Any
 
 from flask import jsonify, url_for
 
-from opsplanner.api import api_bp, api_error, form_error
+from opsplanner.api import api_bp, api_error, form_error, json_formdata
 from opsplanner.api import serializers as ser
 from opsplanner.api.common import api_scope, api_user
 from opsplanner.extensions import db
@@ -16,7 +16,7 @@ from opsplanner.services.errors import DomainError
 
 
 def _api_form(form_cls: type) -> Any:
-    return form_cls(meta={"csrf": False})
+    return form_cls(formdata=json_formdata(), meta={"csrf": False})
 
 
 @api_bp.get("/operations")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -11,7 +11,7 @@ from opsplanner.forms.operations import InviteCountryForm, OperationForm, Respon
 from opsplanner.models import Country, Network, ParticipationStatus, Role
 from opsplanner.services import exports
 from opsplanner.services import operations as ops
-from opsplanner.services.errors import DomainError, NotFound
+from opsplanner.services.errors import DomainError, Forbidden, NotFound
 from opsplanner.views.common import roles_required, scope
 
 bp = Blueprint("operations", __name__, url_prefix="/operations")
@@ -91,6 +91,9 @@ def participation(operation_id: int, iso3: str) -> Any:
     s = scope()
     p = s.participation_or_404(operation_id, iso3)
     form = RespondForm() if s.may_respond_for(p) else None
+    if form is None and request.method == "POST":
+        # Visible but not theirs to answer (a coordinator): refuse rather than re-render.
+        raise Forbidden("only the country's focal point or an organiser can answer")
     if form is not None and form.validate_on_submit():
         try:
             ops.respond(

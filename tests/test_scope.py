@@ -1,0 +1,712 @@
+"""The scope matrix: every role against every route registered so far, web and API.
+
+A focal point sees only their country, a coordinator only their network's member states,
+communications only aggregates; anything outside the scope is a 404 (never a 403, never data).
+A route added without a row here fails ``test_the_matrix_covers_every_route``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from opsplanner.extensions import db
+from opsplanner.models import (
+    ApiToken,
+    AuditEvent,
+    Country,
+    Job,
+    JobStatus,
+    Network,
+    Operation,
+    OperationPhase,
+    OrganisingAgency,
+    Participation,
+    ParticipationStatus,
+    Role,
+)
+from opsplanner.services import accounts
+from opsplanner.services import jobs as jobs_service
+from opsplanner.services import operations as ops
+from tests.conftest import bearer, csrf_token, location_path, signed_in
+
+ROLES = ("organiser", "coord_asean", "coord_latf", "fp_tha", "fp_ken", "comms", "anonymous")
+SIGNED_IN = ROLES[:-1]
+OWN_COUNTRY = {"fp_tha": "THA", "fp_ken": "KEN"}
+INVITED = ("THA", "VNM", "KEN", "UGA", "FRA")
+VISIBLE_COUNTRIES = {
+    "organiser": set(INVITED),
+    "coord_asean": {"THA", "VNM"},
+    "coord_latf": {"KEN", "UGA"},
+    "fp_tha": {"THA"},
+    "fp_ken": {"KEN"},
+}
+
+
+def expect(default: int = 404, *, anonymous: int = 302, **by_role: int) -> dict[str, int]:
+    """Expected status per role: ``default`` for every signed-in role not named."""
+    unknown = set(by_role) - set(SIGNED_IN)
+    assert not unknown, unknown
+    return {**dict.fromkeys(SIGNED_IN, default), **by_role, "anonymous": anonymous}
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    url: str  # formatted with the world's ids, e.g. "/operations/{op}"
+    expected: dict[str, int]
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+G, P = "GET", "POST"
+EVERYONE = expect(200)
+PUBLIC = expect(200, anonymous=200)
+NOBODY = expect(404)
+ORGANISER_ONLY = expect(organiser=200)
+ON_OP = {
+    "THA": expect(organiser=200, coord_asean=200, fp_tha=200),
+    "KEN": expect(organiser=200, coord_latf=200, fp_ken=200),
+}
+NEW_OPERATION = {
+    "code_name": "Operation Matrix",
+    "organising_agency": "INTERPOL",
+    "window_start": "2030-02-01",
+    "window_end": "2030-02-14",
+    "world_wildlife_day": "2030-03-03",
+    "reporting_deadline": "2030-02-24T23:59",
+    "embargo_until": "2030-03-03T09:00",
+    "secure_channel": "I-24/7 MATRIX",
+}
+
+# -- the web routes ---------------------------------------------------------------------------
+WEB: dict[str, list[Case]] = {
+    "static": [Case(G, "/static/css/app.css", PUBLIC)],
+    "auth.login": [
+        Case(G, "/login", expect(302, anonymous=200)),
+        Case(P, "/login", expect(302, anonymous=401), {"email": "x@test.example", "password": "x"}),
+    ],
+    "auth.logout": [Case(P, "/logout", expect(302))],  # runs last: it ends the session
+    "auth.accept_invite": [
+        Case(G, "/invite/{invite}", PUBLIC),
+        Case(G, "/invite/not-a-real-token", expect(404, anonymous=404)),
+        Case(P, "/invite/not-a-real-token", expect(404, anonymous=404), {"password": "x"}),
+    ],
+    "main.index": [Case(G, "/", expect(302))],
+    "main.home": [Case(G, "/home", EVERYONE)],
+    "operations.index": [Case(G, "/operations/", EVERYONE)],
+    "operations.new": [
+        Case(G, "/operations/new", ORGANISER_ONLY),
+        Case(P, "/operations/new", expect(organiser=302), NEW_OPERATION),
+    ],
+    "operations.detail": [
+        Case(G, "/operations/{op}", EVERYONE),
+        Case(G, "/operations/{other}", expect(200, coord_asean=404, fp_tha=404)),
+        Case(G, "/operations/{draft}", ORGANISER_ONLY),
+        Case(G, "/operations/999999", NOBODY),
+    ],
+    "operations.invite": [
+        Case(P, "/operations/{op}/participations", expect(organiser=302), {"country": "MYS"}),
+        Case(P, "/operations/{other}/participations", expect(organiser=302), {"country": "TZA"}),
+    ],
+    "operations.participation": [
+        Case(G, "/operations/{op}/participations/THA", ON_OP["THA"]),
+        Case(G, "/operations/{op}/participations/tha", ON_OP["THA"]),
+        Case(G, "/operations/{op}/participations/VNM", expect(organiser=200, coord_asean=200)),
+        Case(G, "/operations/{op}/participations/KEN", ON_OP["KEN"]),
+        Case(G, "/operations/{op}/participations/FRA", ORGANISER_ONLY),
+        Case(G, "/operations/{op}/participations/ZZZ", NOBODY),
+        Case(G, "/operations/{other}/participations/KEN", ON_OP["KEN"]),
+        Case(G, "/operations/{draft}/participations/THA", ORGANISER_ONLY),
+        Case(G, "/operations/{draft}/participations/KEN", ORGANISER_ONLY),
+        # answering: the country's focal point or an organiser; a coordinator sees but may not
+        Case(
+            P,
+            "/operations/{op}/participations/THA",
+            expect(organiser=302, fp_tha=302, coord_asean=403),
+            {"status": "confirmed"},
+        ),
+        Case(
+            P,
+            "/operations/{op}/participations/KEN",
+            expect(organiser=302, fp_ken=302, coord_latf=403),
+            {"status": "declined"},
+        ),
+        Case(
+            P,
+            "/operations/{draft}/participations/THA",
+            expect(organiser=302),
+            {"status": "confirmed"},
+        ),
+    ],
+    "operations.export": [Case(P, "/operations/{op}/export", expect(organiser=302))],
+    "reference.networks": [Case(G, "/networks/", EVERYONE)],
+    "reference.network": [
+        Case(G, "/networks/ASEAN-WEN", EVERYONE),
+        Case(G, "/networks/NO-SUCH-NET", NOBODY),
+    ],
+    "reference.countries": [
+        Case(G, "/countries/", EVERYONE),
+        Case(G, "/countries/?q=ken", EVERYONE),
+    ],
+    "reference.country": [Case(G, "/countries/KEN", EVERYONE), Case(G, "/countries/ZZZ", NOBODY)],
+    "admin.users": [Case(G, "/admin/users", ORGANISER_ONLY)],
+    "admin.new_user": [
+        Case(G, "/admin/users/new", ORGANISER_ONLY),
+        Case(
+            P,
+            "/admin/users/new",
+            ORGANISER_ONLY,  # 200: the page with the one-time link
+            {
+                "email": "matrix@test.example",
+                "name": "Matrix",
+                "role": "communications",
+                "country": "",
+                "network": "",
+            },
+        ),
+    ],
+    "admin.edit_user": [
+        Case(G, "/admin/users/{fp_tha_id}", ORGANISER_ONLY),
+        Case(G, "/admin/users/999999", NOBODY),
+        Case(
+            P,
+            "/admin/users/{comms_id}",
+            expect(organiser=302),
+            {"name": "Comms Renamed", "role": "communications", "country": "", "network": ""},
+        ),
+    ],
+    "admin.revoke_sessions": [Case(P, "/admin/users/{fp_ken_id}/revoke", expect(organiser=302))],
+    "admin.reinvite": [Case(P, "/admin/users/{fp_ken_id}/invite", ORGANISER_ONLY)],
+    "admin.audit_log": [Case(G, "/admin/audit", ORGANISER_ONLY)],
+    "account.settings": [
+        Case(G, "/account/", EVERYONE),
+        Case(
+            P,
+            "/account/",
+            EVERYONE,  # re-rendered with the error: the current password is wrong
+            {"current_password": "wrong", "password": "x" * 14, "confirm": "x" * 14},
+        ),
+    ],
+    "account.create_token": [Case(P, "/account/tokens", EVERYONE, {"name": "matrix"})],
+    "account.revoke_token": [
+        Case(P, "/account/tokens/{others_token}/revoke", NOBODY),
+        Case(P, "/account/tokens/{own_token}/revoke", expect(302)),
+    ],
+    "jobs.detail": [
+        Case(G, "/jobs/{org_job}", ORGANISER_ONLY),
+        Case(G, "/jobs/{fp_job}", expect(organiser=200, fp_tha=200)),
+    ],
+    "jobs.status": [
+        Case(G, "/jobs/{org_job}/status", ORGANISER_ONLY),
+        Case(G, "/jobs/{fp_job}/status", expect(organiser=200, fp_tha=200)),
+    ],
+    "jobs.download": [
+        Case(G, "/jobs/{org_job}/files/list.csv", ORGANISER_ONLY),
+        Case(G, "/jobs/{org_job}/files/other.csv", NOBODY),
+        Case(G, "/jobs/{org_job}/files/..%2F..%2Fsecret_key", NOBODY),
+    ],
+}
+
+# -- the JSON API -----------------------------------------------------------------------------
+A = "/api/v1"
+PATCH = "PATCH"
+
+
+def api_expect(default: int = 404, **by_role: int) -> dict[str, int]:
+    return expect(default, anonymous=401, **by_role)
+
+
+API_ALL = api_expect(200)
+API_ORGANISER = api_expect(organiser=200)
+NEW_API_OPERATION = {**NEW_OPERATION, "code_name": "Operation Matrix API"}
+API: dict[str, list[Case]] = {
+    "api.openapi": [Case(G, f"{A}/openapi.json", expect(200, anonymous=200))],
+    "api.countries": [Case(G, f"{A}/countries", API_ALL)],
+    "api.country": [
+        Case(G, f"{A}/countries/KEN", API_ALL),
+        Case(G, f"{A}/countries/ZZZ", api_expect()),
+    ],
+    "api.networks": [Case(G, f"{A}/networks", API_ALL)],
+    "api.network": [
+        Case(G, f"{A}/networks/LATF", API_ALL),
+        Case(G, f"{A}/networks/NO-SUCH-NET", api_expect()),
+    ],
+    "api.operations": [Case(G, f"{A}/operations", API_ALL)],
+    "api.create_operation": [
+        Case(P, f"{A}/operations", api_expect(403, organiser=201), NEW_API_OPERATION)
+    ],
+    "api.operation": [
+        Case(G, f"{A}/operations/{{op}}", API_ALL),
+        Case(G, f"{A}/operations/{{other}}", api_expect(200, coord_asean=404, fp_tha=404)),
+        Case(G, f"{A}/operations/{{draft}}", API_ORGANISER),
+        Case(G, f"{A}/operations/999999", api_expect()),
+    ],
+    "api.participations": [
+        Case(G, f"{A}/operations/{{op}}/participations", api_expect(200, comms=404)),
+        Case(
+            G,
+            f"{A}/operations/{{other}}/participations",
+            api_expect(organiser=200, coord_latf=200, fp_ken=200),
+        ),
+        Case(G, f"{A}/operations/{{draft}}/participations", API_ORGANISER),
+    ],
+    "api.invite": [
+        Case(
+            P,
+            f"{A}/operations/{{op}}/participations",
+            api_expect(403, organiser=201),
+            {"country": "MYS", "network": "ASEAN-WEN"},
+        ),
+        Case(
+            P,
+            f"{A}/operations/{{other}}/participations",
+            api_expect(403, organiser=201, coord_asean=404, fp_tha=404),
+            {"country": "TZA"},
+        ),
+    ],
+    "api.participation": [
+        Case(G, f"{A}/operations/{{op}}/participations/THA", {**ON_OP["THA"], "anonymous": 401}),
+        Case(G, f"{A}/operations/{{op}}/participations/KEN", {**ON_OP["KEN"], "anonymous": 401}),
+        Case(G, f"{A}/operations/{{op}}/participations/FRA", API_ORGANISER),
+        Case(G, f"{A}/operations/{{draft}}/participations/THA", API_ORGANISER),
+    ],
+    "api.respond": [
+        Case(
+            PATCH,
+            f"{A}/operations/{{op}}/participations/THA",
+            api_expect(organiser=200, fp_tha=200, coord_asean=403),
+            {"status": "confirmed"},
+        ),
+        Case(
+            PATCH,
+            f"{A}/operations/{{op}}/participations/KEN",
+            api_expect(organiser=200, fp_ken=200, coord_latf=403),
+            {"status": "declined", "note": "no capacity this year"},
+        ),
+        Case(
+            PATCH,
+            f"{A}/operations/{{draft}}/participations/KEN",
+            api_expect(organiser=200),
+            {"status": "confirmed"},
+        ),
+    ],
+    "api.export": [
+        Case(P, f"{A}/operations/{{op}}/exports", api_expect(403, organiser=202)),
+        Case(
+            P,
+            f"{A}/operations/{{other}}/exports",
+            api_expect(403, organiser=202, coord_asean=404, fp_tha=404),
+        ),
+    ],
+    "api.job": [
+        Case(G, f"{A}/jobs/{{org_job}}", API_ORGANISER),
+        Case(G, f"{A}/jobs/{{fp_job}}", api_expect(organiser=200, fp_tha=200)),
+        Case(G, f"{A}/jobs/999999", api_expect()),
+    ],
+}
+
+
+# -- the world the matrix runs in -------------------------------------------------------------
+def schedule(year: int) -> dict[str, Any]:
+    return {
+        "window_start": date(year, 2, 1),
+        "window_end": date(year, 2, 14),
+        "world_wildlife_day": date(year, 3, 3),
+        "reporting_deadline": datetime(year, 2, 24, 23, 59, tzinfo=UTC),
+        "embargo_until": datetime(year, 3, 3, 9, 0, tzinfo=UTC),
+    }
+
+
+def network(acronym: str) -> Network:
+    return db.session.scalar(select(Network).where(Network.acronym == acronym))
+
+
+@pytest.fixture
+def world(app, users, operation, api_tokens, monkeypatch) -> dict[str, Any]:
+    """Besides ``operation`` (THA, VNM, KEN, UGA, FRA; planning): "Operation Savanna" with
+    Kenya only (planning), a draft with Thailand and Kenya, two jobs and an invitation."""
+    # Exports are queued but no worker runs here: the broker is not needed.
+    sent: list[int] = []
+    monkeypatch.setattr(
+        jobs_service, "dispatch", lambda job_id, countdown=None: sent.append(job_id)
+    )
+    organiser = users["organiser"]
+    other = ops.create_operation(
+        ops.OperationInput("Operation Savanna", OrganisingAgency.INTERPOL, **schedule(2028)),
+        by=organiser,
+    )
+    other.phase = OperationPhase.PLANNING
+    ops.invite_country(other, db.session.get(Country, "KEN"), network("LATF"), by=organiser)
+    draft = ops.create_operation(
+        ops.OperationInput("Operation Draft Horizon", OrganisingAgency.WCO, **schedule(2029)),
+        by=organiser,
+    )
+    ops.invite_country(draft, db.session.get(Country, "THA"), network("ASEAN-WEN"), by=organiser)
+    ops.invite_country(draft, db.session.get(Country, "KEN"), network("LATF"), by=organiser)
+
+    org_job = Job(
+        kind="participation_export",
+        key="matrix-organiser",
+        status=JobStatus.SUCCEEDED,
+        result={"files": [{"name": "list.csv", "rows": 1}]},
+        requested_by_id=organiser.id,
+    )
+    fp_job = Job(kind="participation_export", key="matrix-fp", requested_by_id=users["fp_tha"].id)
+    db.session.add_all([org_job, fp_job])
+    invitee = accounts.create_user(
+        email="invitee@test.example", name="Invitee", role=Role.COMMUNICATIONS, by=organiser
+    )
+    invite = accounts.invite(invitee, by=organiser)
+    db.session.commit()
+    folder = jobs_service.output_dir(org_job)
+    folder.mkdir(parents=True)
+    (folder / "list.csv").write_text("ISO3,Country\nTHA,Thailand\n")
+    Path(app.config["INSTANCE_DIR"], "secret_key").write_text("not for download")
+
+    token_ids = {
+        key: db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == user.id))
+        for key, user in users.items()
+    }
+    return {
+        "op": operation.id,
+        "other": other.id,
+        "draft": draft.id,
+        "org_job": org_job.id,
+        "fp_job": fp_job.id,
+        "invite": invite,
+        "fp_tha_id": users["fp_tha"].id,
+        "fp_ken_id": users["fp_ken"].id,
+        "comms_id": users["comms"].id,
+        "token_ids": token_ids,
+        "tokens": api_tokens,
+        "sent": sent,
+        "code_names": [operation.code_name, other.code_name, draft.code_name],
+    }
+
+
+def ids_for(world: dict[str, Any], role: str) -> dict[str, Any]:
+    ids = {k: v for k, v in world.items() if isinstance(v, int | str)}
+    # what this role may never see: a refusal must not show it either
+    _, other, draft = world["code_names"]
+    hidden_ops = {"organiser": [], "coord_asean": [other, draft], "fp_tha": [other, draft]}
+    hidden_countries = set(INVITED) - VISIBLE_COUNTRIES.get(role, set())
+    ids["private"] = [*hidden_ops.get(role, [draft]), *country_names(*sorted(hidden_countries))]
+    own = world["token_ids"].get(role, 0)
+    ids["own_token"] = own
+    ids["others_token"] = world["token_ids"]["fp_tha" if role == "organiser" else "organiser"]
+    return ids
+
+
+def run_cases(
+    client: Any,
+    role: str,
+    table: dict[str, list[Case]],
+    ids: dict[str, Any],
+    *,
+    api_token: str | None = None,
+) -> list[str]:
+    """Run every case of the table as ``role``; return the mismatches (empty when all hold)."""
+    problems: list[str] = []
+    is_api = api_token is not None or table is API
+    token = None
+    if not is_api:
+        token = csrf_token(client, "/login" if role == "anonymous" else "/account/")
+    headers = bearer(api_token) if api_token else {}
+    # logging out ends the session, so it comes last
+    for endpoint in sorted(table, key=lambda e: e == "auth.logout"):
+        for case in table[endpoint]:
+            url = case.url.format(**ids)
+            if case.method == G:
+                response = client.get(url, headers=headers)
+            elif is_api:
+                response = client.open(url, method=case.method, json=case.data, headers=headers)
+            else:
+                response = client.open(
+                    url, method=case.method, data={**case.data, "csrf_token": token}
+                )
+            want = case.expected[role]
+            got = response.status_code
+            where = f"{role:11} {case.method:5} {url}"
+            if got != want:
+                problems.append(f"{where}: {got}, expected {want}")
+            elif role == "anonymous" and got == 302:
+                if not location_path(response).startswith("/login"):
+                    problems.append(f"{where}: redirects to {response.headers['Location']}")
+            elif got in (401, 403, 404) and is_api:
+                body = response.get_json()
+                if not (body and body["error"]["status"] == got and body["error"]["message"]):
+                    problems.append(f"{where}: {got} without a JSON error body")
+            if got in (403, 404):
+                # a refusal carries no data: no operation and no country of the world
+                text = response.get_data(as_text=True)
+                if leaked := [s for s in ids["private"] if s in text]:
+                    problems.append(f"{where}: the {got} answer shows {leaked}")
+    return problems
+
+
+def client_for(app: Any, role: str) -> Any:
+    if role == "anonymous":
+        return app.test_client()
+    return signed_in(app, f"{role}@test.example")
+
+
+# -- the matrix -------------------------------------------------------------------------------
+def test_the_matrix_covers_every_route(app):
+    matrix = {**WEB, **API}
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(matrix), "add the new routes to the scope matrix"
+    assert all(e.startswith("api.") for e in API)
+    assert not any(e.startswith("api.") for e in WEB)
+    for rule in app.url_map.iter_rules():
+        methods = set(rule.methods or ()) - {"HEAD", "OPTIONS"}
+        covered = {case.method for case in matrix[rule.endpoint]}
+        assert methods <= covered, f"{rule.endpoint}: {methods - covered} not in the matrix"
+        for case in matrix[rule.endpoint]:
+            assert set(case.expected) == set(ROLES), rule.endpoint
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_web_scope_matrix(app, world, role):
+    problems = run_cases(client_for(app, role), role, WEB, ids_for(world, role))
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_scope_matrix(app, world, role):
+    token = world["tokens"].get(role)
+    client = app.test_client()
+    problems = run_cases(client, role, API, ids_for(world, role), api_token=token)
+    assert not problems, "\n".join(problems)
+
+
+# -- what each role sees ----------------------------------------------------------------------
+def country_names(*iso3: str) -> list[str]:
+    return [db.session.get(Country, code).name for code in iso3]
+
+
+def json_strings(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set().union(*(json_strings(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(json_strings(v) for v in value)) if value else set()
+    return {value} if isinstance(value, str) else set()
+
+
+@pytest.mark.parametrize("role", ["fp_tha", "fp_ken"])
+def test_a_focal_point_never_sees_another_country(app, world, role):
+    own = OWN_COUNTRY[role]
+    others = [c for c in INVITED if c != own]
+    [own_name] = country_names(own)
+    foreign_names = country_names(*others)
+    op, other = world["op"], world["other"]
+
+    client = signed_in(app, f"{role}@test.example")
+    pages = ["/home", "/operations/", f"/operations/{op}", f"/operations/{op}/participations/{own}"]
+    if own == "KEN":
+        pages.append(f"/operations/{other}")
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.get_data(as_text=True)
+        assert not [n for n in foreign_names if n in html], url
+    assert own_name in client.get("/home").get_data(as_text=True)
+
+    headers = bearer(world["tokens"][role])
+    api = app.test_client()
+    urls = [
+        f"{A}/operations",
+        f"{A}/operations/{op}",
+        f"{A}/operations/{op}/participations",
+        f"{A}/operations/{op}/participations/{own}",
+    ]
+    for url in urls:
+        response = api.get(url, headers=headers)
+        assert response.status_code == 200, url
+        strings = json_strings(response.get_json())
+        assert not strings & (set(others) | set(foreign_names)), url
+    listed = api.get(f"{A}/operations/{op}/participations", headers=headers).get_json()
+    assert [p["country"] for p in listed["items"]] == [own]
+
+
+@pytest.mark.parametrize(
+    "role, members, outsiders",
+    [
+        ("coord_asean", {"THA", "VNM"}, ("KEN", "UGA", "FRA")),
+        ("coord_latf", {"KEN", "UGA"}, ("THA", "VNM", "FRA")),
+    ],
+)
+def test_a_coordinator_sees_only_its_member_states(app, world, role, members, outsiders):
+    op = world["op"]
+    client = signed_in(app, f"{role}@test.example")
+    outsider_names = country_names(*outsiders)
+    for url in ("/home", f"/operations/{op}"):
+        html = client.get(url).get_data(as_text=True)
+        assert all(name in html for name in country_names(*members)), url
+        assert not [n for n in outsider_names if n in html], url
+
+    headers = bearer(world["tokens"][role])
+    api = app.test_client()
+    listed = api.get(f"{A}/operations/{op}/participations", headers=headers).get_json()
+    assert {p["country"] for p in listed["items"]} == members
+    visible_ops = {o["id"] for o in api.get(f"{A}/operations", headers=headers).get_json()["items"]}
+    assert visible_ops == ({op} if role == "coord_asean" else {op, world["other"]})
+
+
+def test_a_member_state_without_a_coordinating_network_is_still_the_coordinators(app, world, users):
+    op = db.session.get(Operation, world["op"])
+    ops.invite_country(op, db.session.get(Country, "MYS"), None, by=users["organiser"])
+    db.session.commit()
+    headers = bearer(world["tokens"]["coord_asean"])
+    listed = app.test_client().get(f"{A}/operations/{op.id}/participations", headers=headers)
+    assert {p["country"] for p in listed.get_json()["items"]} == {"THA", "VNM", "MYS"}
+    other_coordinator = bearer(world["tokens"]["coord_latf"])
+    listed = app.test_client().get(
+        f"{A}/operations/{op.id}/participations", headers=other_coordinator
+    )
+    assert "MYS" not in {p["country"] for p in listed.get_json()["items"]}
+
+
+def test_communications_gets_aggregates_only(app, world, users):
+    op = db.session.get(Operation, world["op"])
+    ops.respond(
+        db.session.scalar(
+            select(Participation).where(
+                Participation.operation_id == op.id, Participation.country_iso3 == "KEN"
+            )
+        ),
+        ParticipationStatus.CONFIRMED,
+        "",
+        users["fp_ken"],
+    )
+    db.session.commit()
+    names = country_names(*INVITED)
+
+    client = signed_in(app, "comms@test.example")
+    for url in ("/home", "/operations/", f"/operations/{op.id}"):
+        response = client.get(url)
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert not [n for n in names if n in html], url
+    detail = client.get(f"/operations/{op.id}").get_data(as_text=True)
+    assert 'badge-invited">invited</span> <strong>4</strong>' in detail
+    assert 'badge-confirmed">confirmed</span> <strong>1</strong>' in detail
+    for iso3 in INVITED:
+        assert client.get(f"/operations/{op.id}/participations/{iso3}").status_code == 404
+
+    headers = bearer(world["tokens"]["comms"])
+    api = app.test_client()
+    body = api.get(f"{A}/operations/{op.id}", headers=headers).get_json()
+    assert body["participation_counts"] == {
+        "invited": 4,
+        "confirmed": 1,
+        "declined": 0,
+        "withdrawn": 0,
+    }
+    assert not json_strings(body) & (set(INVITED) | set(names))
+    listing = api.get(f"{A}/operations", headers=headers).get_json()
+    assert not json_strings(listing) & (set(INVITED) | set(names))
+    assert api.get(f"{A}/operations/{op.id}/participations", headers=headers).status_code == 404
+
+
+# -- what each role may change ----------------------------------------------------------------
+def participation_state(op_id: int, iso3: str) -> tuple[str, str, Any]:
+    db.session.commit()  # a fresh snapshot: see what the requests committed
+    p = db.session.scalar(
+        select(Participation).where(
+            Participation.operation_id == op_id, Participation.country_iso3 == iso3
+        )
+    )
+    return (str(p.status), p.status_note, p.responded_at)
+
+
+def respond_events() -> int:
+    return db.session.scalar(
+        select(func.count()).where(AuditEvent.action == "participation.respond")
+    )
+
+
+@pytest.mark.parametrize(
+    "role, iso3, web_status, api_status",
+    [
+        ("fp_ken", "THA", 404, 404),
+        ("fp_tha", "KEN", 404, 404),
+        ("fp_tha", "VNM", 404, 404),
+        ("coord_asean", "THA", 403, 403),
+        ("coord_latf", "THA", 404, 404),
+        ("comms", "THA", 404, 404),
+    ],
+)
+def test_only_the_countrys_focal_point_answers(app, world, role, iso3, web_status, api_status):
+    op = world["op"]
+    before = participation_state(op, iso3)
+    events = respond_events()
+    url = f"/operations/{op}/participations/{iso3}"
+    client = signed_in(app, f"{role}@test.example")
+    token = csrf_token(client, "/account/")
+    response = client.post(url, data={"status": "confirmed", "csrf_token": token})
+    assert response.status_code == web_status
+    api = app.test_client().patch(
+        A + url, json={"status": "declined"}, headers=bearer(world["tokens"][role])
+    )
+    assert api.status_code == api_status
+    assert api.get_json()["error"]["status"] == api_status
+    assert participation_state(op, iso3) == before
+    assert respond_events() == events
+
+
+def counts() -> tuple[int, int]:
+    db.session.commit()
+    return (
+        db.session.scalar(select(func.count()).select_from(Operation)),
+        db.session.scalar(select(func.count()).select_from(Participation)),
+    )
+
+
+@pytest.mark.parametrize("role", ["coord_asean", "coord_latf", "fp_tha", "fp_ken", "comms"])
+def test_only_organisers_create_operations_and_invite_countries(app, world, role):
+    op = world["op"]
+    before = counts()
+    client = signed_in(app, f"{role}@test.example")
+    token = csrf_token(client, "/account/")
+    assert (
+        client.post("/operations/new", data={**NEW_OPERATION, "csrf_token": token}).status_code
+        == 404
+    )
+    invite = {"country": "MYS", "csrf_token": token}
+    assert client.post(f"/operations/{op}/participations", data=invite).status_code == 404
+    api = app.test_client()
+    headers = bearer(world["tokens"][role])
+    assert api.post(f"{A}/operations", json=NEW_API_OPERATION, headers=headers).status_code == 403
+    response = api.post(
+        f"{A}/operations/{op}/participations", json={"country": "MYS"}, headers=headers
+    )
+    assert response.status_code == 403
+    assert counts() == before
+
+
+def test_an_organiser_creates_operations_and_invites_countries(app, world):
+    op = world["op"]
+    operations, participations = counts()
+    client = signed_in(app, "organiser@test.example")
+    token = csrf_token(client, "/account/")
+    assert (
+        client.post("/operations/new", data={**NEW_OPERATION, "csrf_token": token}).status_code
+        == 302
+    )
+    invite = {"country": "MYS", "csrf_token": token}
+    assert client.post(f"/operations/{op}/participations", data=invite).status_code == 302
+    api = app.test_client()
+    headers = bearer(world["tokens"]["organiser"])
+    assert api.post(f"{A}/operations", json=NEW_API_OPERATION, headers=headers).status_code == 201
+    response = api.post(
+        f"{A}/operations/{op}/participations", json={"country": "SGP"}, headers=headers
+    )
+    assert response.status_code == 201
+    assert counts() == (operations + 2, participations + 2)
+    assert json.loads(response.get_data())["country"] == "SGP"
