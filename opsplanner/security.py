@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, Response, flash, redirect, request, session, url_for
+from flask import Flask, Response, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
@@ -17,6 +17,14 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+# plotly.js adds a <style> element for its own rules at load time (plotly/plotly.js#7543);
+# pages that draw charts allow inline styles, never inline scripts.
+CSP_WITH_CHARTS = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
+def allow_chart_styles() -> None:
+    """Called by a view that renders Plotly charts."""
+    g.draws_charts = True
 
 
 @login_manager.user_loader
@@ -57,7 +65,9 @@ def register_security(app: Flask) -> None:
     @app.after_request
     def security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault(
+            "Content-Security-Policy", CSP_WITH_CHARTS if g.get("draws_charts") else CSP
+        )
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")

@@ -57,8 +57,19 @@ def register_blueprints(app: Flask) -> None:
     from opsplanner.views.main import bp as main_bp
     from opsplanner.views.operations import bp as operations_bp
     from opsplanner.views.reference import bp as reference_bp
+    from opsplanner.views.setup import bp as setup_bp
 
-    for bp in (auth_bp, main_bp, operations_bp, reference_bp, admin_bp, account_bp, jobs_bp):
+    blueprints = (
+        auth_bp,
+        main_bp,
+        operations_bp,
+        setup_bp,
+        reference_bp,
+        admin_bp,
+        account_bp,
+        jobs_bp,
+    )
+    for bp in blueprints:
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only: a browser never sends them on its own
     app.register_blueprint(api_bp)

@@ -29,6 +29,8 @@ from opsplanner.models import (
     OrganisingAgency,
     Participation,
     ParticipationStatus,
+    Priority,
+    PriorityKind,
     Role,
 )
 from opsplanner.services import accounts
@@ -145,6 +147,75 @@ WEB: dict[str, list[Case]] = {
         ),
     ],
     "operations.export": [Case(P, "/operations/{op}/export", expect(organiser=302))],
+    "setup.edit": [
+        Case(G, "/operations/{op}/edit", ORGANISER_ONLY),
+        Case(G, "/operations/{draft}/edit", ORGANISER_ONLY),
+        # re-rendered with the schedule error
+        Case(
+            P,
+            "/operations/{op}/edit",
+            ORGANISER_ONLY,
+            {**NEW_OPERATION, "window_end": "2031-01-01"},
+        ),
+    ],
+    "setup.guidelines": [
+        Case(G, "/operations/{op}/guidelines", EVERYONE),
+        Case(G, "/operations/{other}/guidelines", expect(200, coord_asean=404, fp_tha=404)),
+        Case(G, "/operations/{draft}/guidelines", ORGANISER_ONLY),
+    ],
+    # a refused move (planning cannot go to archived) changes nothing and redirects back
+    "setup.move_phase": [
+        Case(P, "/operations/{op}/phase", expect(organiser=302), {"target": "archived"})
+    ],
+    "setup.priorities_page": [
+        Case(G, "/operations/{op}/priorities", EVERYONE),
+        Case(G, "/operations/{draft}/priorities", ORGANISER_ONLY),
+        Case(
+            P,
+            "/operations/{op}/priorities",
+            expect(organiser=302),
+            {"kind": "commodity", "title": "Matrix priority", "commodity": "ivory"},
+        ),
+    ],
+    "setup.edit_priority": [
+        Case(G, "/operations/{op}/priorities/{prio}", ORGANISER_ONLY),
+        Case(G, "/operations/{other}/priorities/{prio}", NOBODY),
+        Case(
+            P,
+            "/operations/{op}/priorities/{prio}",
+            expect(organiser=302),
+            {"kind": "commodity", "title": "Ivory (renamed)", "commodity": "ivory"},
+        ),
+    ],
+    "setup.priority_action": [
+        Case(P, "/operations/{op}/priorities/{prio}/down", expect(organiser=302)),
+        Case(P, "/operations/{other}/priorities/{prio}/up", NOBODY),
+    ],
+    "setup.enrolment_page": [
+        Case(G, "/operations/{op}/enrolment", expect(200, comms=404)),
+        Case(
+            G,
+            "/operations/{other}/enrolment",
+            expect(organiser=200, coord_latf=200, fp_ken=200),
+        ),
+        Case(P, "/operations/{op}/enrolment", expect(organiser=302), {"network": "{naweg}"}),
+    ],
+    "setup.directory": [
+        Case(G, "/operations/{op}/directory.csv", expect(200, comms=404)),
+        Case(G, "/operations/{op}/directory.xlsx", expect(200, comms=404)),
+        Case(G, "/operations/{draft}/directory.csv", ORGANISER_ONLY),
+    ],
+    "setup.readiness_page": [
+        Case(
+            G, "/operations/{op}/readiness", expect(organiser=200, coord_asean=200, coord_latf=200)
+        ),
+        Case(
+            G,
+            "/operations/{op}/readiness?by=region",
+            expect(organiser=200, coord_asean=200, coord_latf=200),
+        ),
+        Case(G, "/operations/{draft}/readiness", ORGANISER_ONLY),
+    ],
     "reference.networks": [Case(G, "/networks/", EVERYONE)],
     "reference.network": [
         Case(G, "/networks/ASEAN-WEN", EVERYONE),
@@ -363,6 +434,10 @@ def world(app, users, operation, api_tokens, monkeypatch) -> dict[str, Any]:
         email="invitee@test.example", name="Invitee", role=Role.COMMUNICATIONS, by=organiser
     )
     invite = accounts.invite(invitee, by=organiser)
+    prio = Priority(
+        operation=operation, rank=1, kind=PriorityKind.COMMODITY, title="Ivory", commodity="ivory"
+    )
+    db.session.add(prio)
     db.session.commit()
     folder = jobs_service.output_dir(org_job)
     folder.mkdir(parents=True)
@@ -383,6 +458,8 @@ def world(app, users, operation, api_tokens, monkeypatch) -> dict[str, Any]:
         "fp_tha_id": users["fp_tha"].id,
         "fp_ken_id": users["fp_ken"].id,
         "comms_id": users["comms"].id,
+        "prio": prio.id,
+        "naweg": network("NAWEG").id,
         "token_ids": token_ids,
         "tokens": api_tokens,
         "sent": sent,
@@ -422,14 +499,13 @@ def run_cases(
     for endpoint in sorted(table, key=lambda e: e == "auth.logout"):
         for case in table[endpoint]:
             url = case.url.format(**ids)
+            data = {k: v.format(**ids) if isinstance(v, str) else v for k, v in case.data.items()}
             if case.method == G:
                 response = client.get(url, headers=headers)
             elif is_api:
-                response = client.open(url, method=case.method, json=case.data, headers=headers)
+                response = client.open(url, method=case.method, json=data, headers=headers)
             else:
-                response = client.open(
-                    url, method=case.method, data={**case.data, "csrf_token": token}
-                )
+                response = client.open(url, method=case.method, data={**data, "csrf_token": token})
             want = case.expected[role]
             got = response.status_code
             where = f"{role:11} {case.method:5} {url}"

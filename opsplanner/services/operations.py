@@ -195,3 +195,65 @@ def status_counts(op: Operation) -> dict[str, int]:
     counts = {s.value: 0 for s in ParticipationStatus}
     counts.update({str(status): n for status, n in rows})
     return counts
+
+
+SCHEDULE_EDITABLE = (OperationPhase.DRAFT, OperationPhase.PLANNING, OperationPhase.BRIEFING)
+GUIDELINES_EDITABLE = SCHEDULE_EDITABLE + (OperationPhase.ACTIVE,)
+
+
+def update_operation(
+    op: Operation, data: OperationInput, by: User, *, guidelines: str, timezone: str
+) -> None:
+    """Change the set-up; the schedule is fixed once the operation is active, the guidelines
+    once reporting opens."""
+    if op.phase not in GUIDELINES_EDITABLE:
+        raise DomainError(
+            f"the operation is {op.phase.value}: its set-up is fixed", field="code_name"
+        )
+    before = _snapshot(op) | {"guidelines": op.guidelines, "timezone": op.timezone}
+    schedule = (
+        data.window_start,
+        data.window_end,
+        data.world_wildlife_day,
+        data.reporting_deadline,
+        data.embargo_until,
+    )
+    current = (
+        op.window_start,
+        op.window_end,
+        op.world_wildlife_day,
+        op.reporting_deadline,
+        op.embargo_until,
+    )
+    if schedule != current and op.phase not in SCHEDULE_EDITABLE:
+        raise DomainError(
+            "the schedule is fixed once the operation is active", field="window_start"
+        )
+    if errors := check_schedule(data):
+        field, message = errors[0]
+        raise DomainError(message, field=field)
+    code_name = data.code_name.strip()
+    clash = db.session.scalar(
+        select(Operation.id).where(
+            func.lower(Operation.code_name) == code_name.lower(), Operation.id != op.id
+        )
+    )
+    if clash:
+        raise Conflict("an operation with this code name already exists", field="code_name")
+    op.code_name, op.organising_agency = code_name, data.organising_agency
+    (
+        op.window_start,
+        op.window_end,
+        op.world_wildlife_day,
+        op.reporting_deadline,
+        op.embargo_until,
+    ) = schedule
+    op.secure_channel, op.description = data.secure_channel.strip(), data.description.strip()
+    op.guidelines, op.timezone = guidelines.strip(), timezone
+    old, new = audit.changes(
+        before, _snapshot(op) | {"guidelines": op.guidelines, "timezone": op.timezone}
+    )
+    if new:
+        audit.record(
+            by, "operation.update", "operation", op.id, before=old, after=new, operation_id=op.id
+        )

@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 
 from opsplanner.extensions import db
 from opsplanner.forms.operations import InviteCountryForm, OperationForm, RespondForm
-from opsplanner.models import Country, Network, ParticipationStatus, Role
-from opsplanner.services import exports
+from opsplanner.models import Country, Network, OperationPhase, ParticipationStatus, Role
+from opsplanner.services import exports, phases
 from opsplanner.services import operations as ops
 from opsplanner.services.errors import DomainError, Forbidden, NotFound
 from opsplanner.views.common import roles_required, scope
@@ -58,6 +58,8 @@ def detail(operation_id: int) -> Any:
         counts=ops.status_counts(op),
         scope=s,
         invite_form=invite_form,
+        phases_order=list(OperationPhase),
+        moves=phases.next_moves(op) if s.is_organiser else [],
     )
 
 
