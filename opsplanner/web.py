@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -32,6 +40,8 @@ def _select_locale() -> str | None:
     from flask_login import current_user
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, worker, tests calling services: the default
+        return None
     if current_user and getattr(current_user, "locale", None):
         return current_user.locale
     return request.accept_languages.best_match(languages) or "en"

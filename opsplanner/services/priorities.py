@@ -30,10 +30,10 @@ class PriorityInput:
 def check_priority(data: PriorityInput) -> list[tuple[str, str]]:
     """Every rule on a priority, as (field, message) pairs."""
     errors: list[tuple[str, str]] = []
-    if data.kind is PriorityKind.COMMODITY and data.commodity not in commodities():
-        errors.append(("commodity", "choose the commodity category this priority targets"))
     if data.commodity and data.commodity not in commodities():
         errors.append(("commodity", f"unknown commodity category {data.commodity!r}"))
+    elif data.kind is PriorityKind.COMMODITY and not data.commodity:
+        errors.append(("commodity", "choose the commodity category this priority targets"))
     for name in ("origin_codes", "transit_codes", "destination_codes"):
         if bad := areas.unknown_codes(getattr(data, name)):
             errors.append((name, "unknown country or region code(s): " + ", ".join(bad)))
