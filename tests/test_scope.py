@@ -375,6 +375,69 @@ API: dict[str, list[Case]] = {
             api_expect(403, organiser=202, coord_asean=404, fp_tha=404),
         ),
     ],
+    "api.edit_operation": [
+        Case(PATCH, f"{A}/operations/{{op}}", api_expect(403, organiser=200), {"description": "x"}),
+        Case(
+            PATCH,
+            f"{A}/operations/{{other}}",
+            api_expect(403, organiser=200, coord_asean=404, fp_tha=404),
+            {"secure_channel": "I-24/7"},
+        ),
+        Case(PATCH, f"{A}/operations/{{draft}}", api_expect(organiser=200), {"description": "y"}),
+    ],
+    "api.phase": [
+        Case(G, f"{A}/operations/{{op}}/phase", API_ALL),
+        Case(G, f"{A}/operations/{{draft}}/phase", API_ORGANISER),
+    ],
+    "api.move_phase": [
+        # planning cannot move to archived: refused with the reason, nothing changes
+        Case(
+            P, f"{A}/operations/{{op}}/phase", api_expect(403, organiser=422), {"phase": "archived"}
+        )
+    ],
+    "api.list_priorities": [
+        Case(G, f"{A}/operations/{{op}}/priorities", API_ALL),
+        Case(G, f"{A}/operations/{{draft}}/priorities", API_ORGANISER),
+    ],
+    "api.create_priority": [
+        Case(
+            P,
+            f"{A}/operations/{{op}}/priorities",
+            api_expect(403, organiser=201),
+            {"kind": "commodity", "title": "API priority", "commodity": "timber"},
+        )
+    ],
+    "api.change_priority": [
+        Case(
+            PATCH,
+            f"{A}/operations/{{op}}/priorities/{{prio}}",
+            api_expect(403, organiser=200),
+            {"move": "down"},
+        ),
+        Case("DELETE", f"{A}/operations/{{op}}/priorities/999999", api_expect(403, organiser=404)),
+    ],
+    "api.invite_network": [
+        Case(
+            P,
+            f"{A}/operations/{{op}}/networks",
+            api_expect(403, organiser=200),
+            {"network": "NAWEG"},
+        )
+    ],
+    "api.trade_chain": [
+        Case(G, f"{A}/operations/{{op}}/trade-chain", api_expect(403, organiser=200))
+    ],
+    "api.directory": [
+        Case(G, f"{A}/operations/{{op}}/directory", api_expect(200, comms=404)),
+        Case(G, f"{A}/operations/{{draft}}/directory", API_ORGANISER),
+    ],
+    "api.readiness_board": [
+        Case(
+            G,
+            f"{A}/operations/{{op}}/readiness",
+            api_expect(organiser=200, coord_asean=200, coord_latf=200),
+        )
+    ],
     "api.job": [
         Case(G, f"{A}/jobs/{{org_job}}", API_ORGANISER),
         Case(G, f"{A}/jobs/{{fp_job}}", api_expect(organiser=200, fp_tha=200)),

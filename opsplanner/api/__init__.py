@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, abort, g, jsonify, request
 from werkzeug.datastructures import ImmutableMultiDict
 
 from opsplanner.extensions import db, limiter
@@ -58,22 +58,36 @@ def authenticate() -> Any:
             if not isinstance(body, dict):
                 return api_error(422, "the body must be a JSON object")
             for name, value in body.items():
-                if isinstance(value, dict | list):
+                # Lists of plain values feed multi-select fields (json_formdata checks which).
+                if isinstance(value, dict) or (
+                    isinstance(value, list) and any(isinstance(v, dict | list) for v in value)
+                ):
                     return api_error(422, f"{name}: expected a single value", field=name)
     return None
 
 
-def json_formdata() -> ImmutableMultiDict[str, str]:
+def json_formdata(multi: tuple[str, ...] = ()) -> ImmutableMultiDict[str, str]:
     """The request's JSON object as form data: a number or boolean reaches its field as text
-    (as from a web form), null counts as absent."""
+    (as from a web form), null counts as absent. Lists are accepted only for the ``multi``
+    fields (multi-selects), one entry per item; elsewhere they stay one (invalid) value."""
     body = request.get_json(silent=True) or {}
-    return ImmutableMultiDict(
-        [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in body.items() if v is not None]
-    )
+    pairs: list[tuple[str, str]] = []
+    for key, value in body.items():
+        if value is None:
+            continue
+        if isinstance(value, list):
+            if key not in multi:
+                response, status = api_error(422, f"{key}: expected a single value", field=key)
+                response.status_code = status
+                abort(response)
+            pairs.extend((key, v if isinstance(v, str) else json.dumps(v)) for v in value)
+        else:
+            pairs.append((key, value if isinstance(value, str) else json.dumps(value)))
+    return ImmutableMultiDict(pairs)
 
 
 limiter.limit("600 per minute", key_func=lambda: request.headers.get("Authorization", "")[-16:])(
     api_bp
 )
 
-from opsplanner.api import jobs, openapi, operations, reference  # noqa: E402, F401
+from opsplanner.api import jobs, openapi, operations, reference, setup  # noqa: E402, F401

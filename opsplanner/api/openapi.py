@@ -353,7 +353,19 @@ PATHS: dict[str, Any] = {
 }
 
 
+def _merged_paths() -> dict[str, Any]:
+    """The core paths plus those documented next to their routes in other API modules."""
+    from opsplanner.api import setup
+
+    paths = {path: dict(methods) for path, methods in PATHS.items()}
+    for path, methods in setup.docs().items():
+        paths.setdefault(path, {}).update(methods)
+    return paths
+
+
 def document() -> dict[str, Any]:
+    from opsplanner.api import setup
+
     return {
         "openapi": "3.1.0",
         "info": {
@@ -367,9 +379,9 @@ def document() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **setup.SCHEMAS},
         },
-        "paths": PATHS,
+        "paths": _merged_paths(),
     }
 
 

@@ -18,13 +18,13 @@ from opsplanner.models import (
     OrganisingAgency,
     Participation,
     ParticipationStatus,
-    Priority,
     PriorityKind,
     Role,
     User,
 )
-from opsplanner.services import accounts
+from opsplanner.services import accounts, priorities
 from opsplanner.services import operations as ops
+from opsplanner.services.priorities import PriorityInput
 
 DEMO_PASSWORD = "wildlife-demo-2027"  # noqa: S105 - printed for the demo on purpose
 DEMO_OPERATION = "Operation Pangolin Shield 2027"
@@ -46,29 +46,64 @@ DEMO_USERS = [
     ("comms@demo.opsplanner.org", "Chloe Communications", Role.COMMUNICATIONS, None, None),
 ]
 
-PRIORITIES = [
+# (kind, title, description, details) -- details are the PriorityInput fields beyond these.
+PRIORITIES: list[tuple[PriorityKind, str, str, dict[str, object]]] = [
     (
         PriorityKind.COMMODITY,
         "Pangolin scales and live pangolins",
         "Shipments from Central and West Africa to East and South-east Asia.",
+        {"commodity": "pangolin_scales"},
     ),
-    (PriorityKind.COMMODITY, "Ivory and rhino horn", "Raw and worked; report pieces and kg."),
+    (
+        PriorityKind.COMMODITY,
+        "Ivory and rhino horn",
+        "Raw and worked; report pieces and kg separately.",
+        {"commodity": "ivory"},
+    ),
     (
         PriorityKind.TRADE_ROUTE,
         "Africa to Asia air cargo and air passenger routes",
         "Transit hubs in the Gulf and South-east Asia.",
+        {
+            "origin_codes": ["M49:017", "M49:011", "M49:014"],  # Middle, Western, Eastern Africa
+            "transit_codes": ["ARE", "QAT", "ETH", "SGP", "MYS"],
+            "destination_codes": ["VNM", "CHN", "THA", "LAO"],
+            "conveyances": ["air_cargo", "air_passenger"],
+        },
     ),
-    (PriorityKind.COMMODITY, "Live reptiles and birds", "Pet-trade species, incl. eggs."),
+    (
+        PriorityKind.COMMODITY,
+        "Live reptiles and birds",
+        "Pet-trade species, incl. eggs.",
+        {"commodity": "reptiles"},
+    ),
+    (
+        PriorityKind.TRADE_ROUTE,
+        "Latin America to Europe and Asia: live animals by post and air",
+        "Reptiles, birds and amphibians sent by courier and in passenger luggage.",
+        {
+            "origin_codes": ["M49:005", "M49:013"],  # South and Central America
+            "destination_codes": ["M49:155", "M49:030"],  # Western Europe, Eastern Asia
+            "conveyances": ["postal_courier", "air_passenger"],
+        },
+    ),
     (
         PriorityKind.MODUS_OPERANDI,
         "Online advertising and postal delivery",
         "Marketplaces and social media; courier parcels.",
+        {"conveyances": ["online", "postal_courier"]},
     ),
-    (PriorityKind.COMMODITY, "Timber (rosewood)", "m3 and tonnes by national practice."),
+    (
+        PriorityKind.COMMODITY,
+        "Timber (rosewood)",
+        "m3 and tonnes by national practice.",
+        {"commodity": "timber"},
+    ),
     (
         PriorityKind.CAPACITY_BUILDING,
         "Species identification at the border",
         "Front-line officers are not wildlife experts.",
+        {},
     ),
 ]
 
@@ -121,8 +156,12 @@ def load_demo(today: date | None = None) -> dict[str, int]:
         by=organiser,
     )
     op.phase = OperationPhase.PLANNING
-    for rank, (kind, title, description) in enumerate(PRIORITIES, start=1):
-        op.priorities.append(Priority(rank=rank, kind=kind, title=title, description=description))
+    for kind, title, description, details in PRIORITIES:
+        priorities.add(
+            op,
+            PriorityInput(kind=kind, title=title, description=description, **details),
+            by=organiser,
+        )
     created["operations"] = 1
 
     rng = random.Random(2027)  # the demo is the same on every machine
