@@ -58,7 +58,9 @@ class OperationForm(FlaskForm):
         validators=[Optional(), Length(max=200)],
         description=_l("e.g. the CENcomm closed user group or the I-24/7 reference"),
     )
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3}
+    )
     submit = SubmitField(_l("Save operation"))
 
     def to_input(self) -> OperationInput:

@@ -39,6 +39,7 @@ class OperationEditForm(OperationForm):
         _l("Guidelines for national focal points"),
         validators=[Optional(), Length(max=50000)],
         description=_l("Markdown: headings, lists, links, tables. No images or HTML."),
+        render_kw={"rows": 14},
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
