@@ -63,9 +63,11 @@ def register_blueprints(app: Flask) -> None:
     from opsplanner.views.account import bp as account_bp
     from opsplanner.views.admin import bp as admin_bp
     from opsplanner.views.auth import bp as auth_bp
+    from opsplanner.views.briefings import bp as briefings_bp
     from opsplanner.views.jobs import bp as jobs_bp
     from opsplanner.views.main import bp as main_bp
     from opsplanner.views.operations import bp as operations_bp
+    from opsplanner.views.plans import bp as plans_bp
     from opsplanner.views.reference import bp as reference_bp
     from opsplanner.views.setup import bp as setup_bp
 
@@ -74,6 +76,8 @@ def register_blueprints(app: Flask) -> None:
         main_bp,
         operations_bp,
         setup_bp,
+        briefings_bp,
+        plans_bp,
         reference_bp,
         admin_bp,
         account_bp,

@@ -7,10 +7,13 @@ from sqlalchemy import func, select
 from opsplanner.extensions import db
 from opsplanner.models import (
     ApiToken,
+    Briefing,
+    BriefingAttendance,
     Country,
     Operation,
     OperationPhase,
     Participation,
+    ParticipationStatus,
     Role,
     User,
 )
@@ -28,7 +31,8 @@ def test_demo_is_realistic_and_loads_once(app):
     result = run(app, "demo")
     assert result.exit_code == 0, result.output
     op = db.session.scalar(select(Operation))
-    assert op.phase is OperationPhase.PLANNING
+    assert op.phase is OperationPhase.BRIEFING
+    assert [c.to_phase for c in op.phase_changes] == [OperationPhase.BRIEFING]
     assert op.priorities and [p.rank for p in op.priorities] == list(
         range(1, len(op.priorities) + 1)
     )
@@ -38,6 +42,17 @@ def test_demo_is_realistic_and_loads_once(app):
     assert n_networks >= 15
     roles = set(db.session.scalars(select(User.role)))
     assert roles == set(Role)
+    # Briefings held, guidelines acknowledged and activity plans for most confirmed countries.
+    confirmed = db.session.scalars(
+        select(Participation).where(Participation.status == ParticipationStatus.CONFIRMED)
+    ).all()
+    planned = [p for p in confirmed if p.activities]
+    acknowledged = [p for p in confirmed if p.guidelines_acknowledged_at]
+    assert db.session.scalar(select(func.count(Briefing.id))) >= 3
+    assert db.session.scalar(select(func.count(BriefingAttendance.id))) >= len(confirmed) // 2
+    assert len(planned) > len(confirmed) / 2
+    assert len(acknowledged) > len(confirmed) / 2
+    assert op.guidelines
     # The window is two weeks and ends before World Wildlife Day.
     assert (op.window_end - op.window_start).days == 13
     assert op.window_end < op.world_wildlife_day

@@ -33,7 +33,7 @@ from opsplanner.models import (
     PriorityKind,
     Role,
 )
-from opsplanner.services import accounts
+from opsplanner.services import accounts, activities, briefings
 from opsplanner.services import jobs as jobs_service
 from opsplanner.services import operations as ops
 from tests.conftest import bearer, csrf_token, location_path, signed_in
@@ -85,6 +85,27 @@ NEW_OPERATION = {
     "embargo_until": "2030-03-03T09:00",
     "secure_channel": "I-24/7 MATRIX",
 }
+
+NEW_ACTIVITY = {
+    "activity_type": "air_cargo_screening",
+    "title": "Matrix activity",
+    "location": "International airport cargo terminal",
+    "start_date": "2027-02-02",
+    "end_date": "2027-02-04",
+    "priorities": "{prio}",
+    "agencies": "customs",
+}
+
+NEW_BRIEFING = {
+    "title": "Matrix briefing",
+    "kind": "briefing",
+    "mode": "virtual",
+    "network": "",
+    "start": "2030-01-20T16:00",
+    "timezone": "Asia/Bangkok",
+    "duration_minutes": "90",
+}
+ATTENDED = {"attended": "true", "attendees": "2"}
 
 # -- the web routes ---------------------------------------------------------------------------
 WEB: dict[str, list[Case]] = {
@@ -216,6 +237,199 @@ WEB: dict[str, list[Case]] = {
         ),
         Case(G, "/operations/{draft}/readiness", ORGANISER_ONLY),
     ],
+    # national activity plans: the country's focal point and the organiser change a plan; the
+    # network's coordinator reads and comments (403 on changes: the plan is visible to them)
+    "plans.overview": [
+        Case(
+            G,
+            "/operations/{op}/plans",
+            expect(organiser=200, coord_asean=200, coord_latf=200, fp_tha=302, fp_ken=302),
+        ),
+        Case(
+            G,
+            "/operations/{op}/plans?network=LATF",
+            expect(organiser=200, coord_asean=200, coord_latf=200, fp_tha=302, fp_ken=302),
+        ),
+        Case(G, "/operations/{other}/plans", expect(organiser=200, coord_latf=200, fp_ken=302)),
+        Case(G, "/operations/{draft}/plans", ORGANISER_ONLY),
+    ],
+    "plans.country_plan": [
+        Case(G, "/operations/{op}/plans/THA", ON_OP["THA"]),
+        Case(G, "/operations/{op}/plans/tha", ON_OP["THA"]),
+        Case(G, "/operations/{op}/plans/VNM", expect(organiser=200, coord_asean=200)),
+        Case(G, "/operations/{op}/plans/KEN", ON_OP["KEN"]),
+        Case(G, "/operations/{op}/plans/FRA", ORGANISER_ONLY),
+        Case(G, "/operations/{op}/plans/ZZZ", NOBODY),
+        Case(G, "/operations/{other}/plans/KEN", ON_OP["KEN"]),
+        Case(G, "/operations/{draft}/plans/THA", ORGANISER_ONLY),
+        Case(
+            P,
+            "/operations/{op}/plans/THA",
+            expect(organiser=302, fp_tha=302, coord_asean=403),
+            NEW_ACTIVITY,
+        ),
+        # Kenya has declined by now (operations.participation above): its plan refuses
+        # changes, saying why on the re-rendered page (200) or the redirect (302)
+        Case(
+            P,
+            "/operations/{op}/plans/KEN",
+            expect(organiser=200, fp_ken=200, coord_latf=403),
+            NEW_ACTIVITY,
+        ),
+    ],
+    "plans.edit_activity": [
+        Case(
+            G,
+            "/operations/{op}/plans/THA/activities/{act}",
+            expect(organiser=200, fp_tha=200, coord_asean=403),
+        ),
+        Case(G, "/operations/{op}/plans/KEN/activities/{act}", NOBODY),
+        Case(
+            G,
+            "/operations/{op}/plans/KEN/activities/{act_ken}",
+            expect(organiser=302, fp_ken=302, coord_latf=403),
+        ),
+        Case(
+            P,
+            "/operations/{op}/plans/THA/activities/{act}",
+            expect(organiser=302, fp_tha=302, coord_asean=403),
+            {**NEW_ACTIVITY, "title": "Matrix renamed", "version": "1"},
+        ),
+    ],
+    "plans.delete_activity": [
+        Case(P, "/operations/{op}/plans/KEN/activities/{act_del}/delete", NOBODY, {"version": "1"}),
+        Case(
+            P,
+            "/operations/{op}/plans/THA/activities/{act_del}/delete",
+            expect(organiser=302, fp_tha=302, coord_asean=403),
+            {"version": "1"},
+        ),
+    ],
+    "plans.comment": [
+        Case(
+            P,
+            "/operations/{op}/plans/THA/comments",
+            expect(organiser=302, coord_asean=302, fp_tha=302),
+            {"body": "Matrix comment"},
+        ),
+        Case(
+            P,
+            "/operations/{op}/plans/KEN/comments",
+            expect(organiser=302, coord_latf=302, fp_ken=302),
+            {"body": "Matrix comment"},
+        ),
+    ],
+    # the taxonomy is shared reference data (kept across tests on PostgreSQL): the add is
+    # refused on its code (re-rendered) and the other changes restore what they change
+    "plans.activity_types": [
+        Case(G, "/activity-types", EVERYONE),
+        Case(P, "/activity-types", ORGANISER_ONLY, {"code": "X", "name": "X", "definition": "X"}),
+    ],
+    "plans.edit_activity_type": [
+        Case(G, "/activity-types/online_monitoring", ORGANISER_ONLY),
+        Case(G, "/activity-types/no_such_type", NOBODY),
+        Case(
+            P, "/activity-types/online_monitoring", ORGANISER_ONLY, {"name": "", "definition": ""}
+        ),
+    ],
+    "plans.toggle_activity_type": [
+        Case(P, "/activity-types/source_area_patrol/deactivate", expect(organiser=302)),
+        Case(P, "/activity-types/source_area_patrol/reactivate", expect(organiser=302)),
+        Case(P, "/activity-types/no_such_type/deactivate", NOBODY),
+    ],
+    # briefings: global ones for every role but communications, network ones for the
+    # network's coordinator and focal points; attendance for the countries in scope only
+    "briefings.index": [
+        Case(G, "/operations/{op}/briefings/", expect(200, comms=404)),
+        Case(
+            G,
+            "/operations/{other}/briefings/",
+            expect(organiser=200, coord_latf=200, fp_ken=200),
+        ),
+        Case(G, "/operations/{draft}/briefings/", ORGANISER_ONLY),
+    ],
+    "briefings.new": [
+        Case(G, "/operations/{op}/briefings/new", ORGANISER_ONLY),
+        Case(P, "/operations/{op}/briefings/new", expect(organiser=302), NEW_BRIEFING),
+        # re-rendered with the duration error
+        Case(
+            P,
+            "/operations/{op}/briefings/new",
+            ORGANISER_ONLY,
+            {**NEW_BRIEFING, "duration_minutes": "5"},
+        ),
+    ],
+    "briefings.detail": [
+        Case(G, "/operations/{op}/briefings/{brief_global}", expect(200, comms=404)),
+        Case(
+            G,
+            "/operations/{op}/briefings/{brief_asean}",
+            expect(organiser=200, coord_asean=200, fp_tha=200),
+        ),
+        Case(
+            G,
+            "/operations/{op}/briefings/{brief_latf}",
+            expect(organiser=200, coord_latf=200, fp_ken=200),
+        ),
+        Case(G, "/operations/{other}/briefings/{brief_global}", NOBODY),
+        Case(G, "/operations/{op}/briefings/999999", NOBODY),
+    ],
+    "briefings.edit": [
+        Case(G, "/operations/{op}/briefings/{brief_asean}/edit", ORGANISER_ONLY),
+        Case(
+            P,
+            "/operations/{op}/briefings/{brief_asean}/edit",
+            expect(organiser=302),
+            {**NEW_BRIEFING, "title": "ASEAN-WEN (moved)", "network": "{asean}"},
+        ),
+    ],
+    "briefings.attendance": [
+        Case(
+            P,
+            "/operations/{op}/briefings/{brief_global}/attendance",
+            expect(organiser=302, coord_asean=302, fp_tha=302),
+            {"country": "THA", **ATTENDED},
+        ),
+        Case(
+            P,
+            "/operations/{op}/briefings/{brief_latf}/attendance",
+            expect(organiser=302, coord_latf=302),
+            {"country": "UGA", **ATTENDED},
+        ),
+        # not started yet: re-rendered with the reason
+        Case(
+            P,
+            "/operations/{op}/briefings/{brief_asean}/attendance",
+            expect(organiser=200, coord_asean=200, fp_tha=200),
+            {"country": "THA", **ATTENDED},
+        ),
+    ],
+    "briefings.ics": [
+        Case(G, "/operations/{op}/briefings/{brief_global}.ics", expect(200, comms=404)),
+        Case(
+            G,
+            "/operations/{op}/briefings/{brief_latf}.ics",
+            expect(organiser=200, coord_latf=200, fp_ken=200),
+        ),
+        Case(G, "/operations/{draft}/briefings/{brief_global}.ics", NOBODY),
+    ],
+    "briefings.calendar": [
+        Case(G, "/operations/{op}/briefings/calendar.ics", expect(200, comms=404)),
+        Case(G, "/operations/{draft}/briefings/calendar.ics", ORGANISER_ONLY),
+    ],
+    # a refusal (Kenya has declined by now) redirects back with the reason too
+    "briefings.acknowledge": [
+        Case(
+            P, "/operations/{op}/briefings/guidelines/acknowledge", expect(fp_tha=302, fp_ken=302)
+        ),
+        Case(P, "/operations/{other}/briefings/guidelines/acknowledge", expect(fp_ken=302)),
+        Case(P, "/operations/{draft}/briefings/guidelines/acknowledge", NOBODY),
+    ],
+    # the LATF briefing has attendance by now: refused, back to the briefing
+    "briefings.delete": [
+        Case(P, "/operations/{op}/briefings/{brief_spare}/delete", expect(organiser=302)),
+        Case(P, "/operations/{op}/briefings/{brief_latf}/delete", expect(organiser=302)),
+    ],
     "reference.networks": [Case(G, "/networks/", EVERYONE)],
     "reference.network": [
         Case(G, "/networks/ASEAN-WEN", EVERYONE),
@@ -296,6 +510,7 @@ def api_expect(default: int = 404, **by_role: int) -> dict[str, int]:
 API_ALL = api_expect(200)
 API_ORGANISER = api_expect(organiser=200)
 NEW_API_OPERATION = {**NEW_OPERATION, "code_name": "Operation Matrix API"}
+NEW_API_BRIEFING = {**NEW_BRIEFING, "title": "Matrix API briefing", "duration_minutes": 90}
 API: dict[str, list[Case]] = {
     "api.openapi": [Case(G, f"{A}/openapi.json", expect(200, anonymous=200))],
     "api.countries": [Case(G, f"{A}/countries", API_ALL)],
@@ -438,6 +653,156 @@ API: dict[str, list[Case]] = {
             api_expect(organiser=200, coord_asean=200, coord_latf=200),
         )
     ],
+    "api.list_activities": [
+        Case(G, f"{A}/operations/{{op}}/plans/THA/activities", {**ON_OP["THA"], "anonymous": 401}),
+        Case(G, f"{A}/operations/{{op}}/plans/KEN/activities", {**ON_OP["KEN"], "anonymous": 401}),
+        Case(G, f"{A}/operations/{{draft}}/plans/THA/activities", API_ORGANISER),
+    ],
+    "api.create_activity": [
+        Case(
+            P,
+            f"{A}/operations/{{op}}/plans/THA/activities",
+            api_expect(organiser=201, fp_tha=201, coord_asean=403),
+            NEW_ACTIVITY,
+        ),
+    ],
+    "api.activity": [
+        Case(
+            G,
+            f"{A}/operations/{{op}}/plans/THA/activities/{{act}}",
+            {**ON_OP["THA"], "anonymous": 401},
+        ),
+        Case(G, f"{A}/operations/{{op}}/plans/KEN/activities/{{act}}", api_expect()),
+    ],
+    "api.update_activity": [
+        Case(
+            PATCH,
+            f"{A}/operations/{{op}}/plans/THA/activities/{{act}}",
+            api_expect(organiser=200, fp_tha=200, coord_asean=403),
+            {"title": "Matrix renamed", "version": 1},
+        ),
+        Case(
+            PATCH,
+            f"{A}/operations/{{op}}/plans/KEN/activities/{{act}}",
+            api_expect(),
+            {"version": 1},
+        ),
+    ],
+    "api.delete_activity": [
+        Case("DELETE", f"{A}/operations/{{op}}/plans/KEN/activities/{{act_del}}", api_expect()),
+        Case(
+            "DELETE",
+            f"{A}/operations/{{op}}/plans/THA/activities/{{act_del}}",
+            api_expect(organiser=204, fp_tha=204, coord_asean=403),
+        ),
+    ],
+    "api.plan_comments": [
+        Case(G, f"{A}/operations/{{op}}/plans/THA/comments", {**ON_OP["THA"], "anonymous": 401}),
+    ],
+    "api.add_plan_comment": [
+        Case(
+            P,
+            f"{A}/operations/{{op}}/plans/THA/comments",
+            api_expect(organiser=201, coord_asean=201, fp_tha=201),
+            {"body": "Matrix comment"},
+        ),
+    ],
+    "api.activity_types": [Case(G, f"{A}/activity-types", API_ALL)],
+    "api.briefings": [
+        Case(G, f"{A}/operations/{{op}}/briefings", api_expect(200, comms=404)),
+        Case(
+            G,
+            f"{A}/operations/{{other}}/briefings",
+            api_expect(organiser=200, coord_latf=200, fp_ken=200),
+        ),
+        Case(G, f"{A}/operations/{{draft}}/briefings", API_ORGANISER),
+    ],
+    "api.create_briefing": [
+        Case(
+            P,
+            f"{A}/operations/{{op}}/briefings",
+            api_expect(403, organiser=201, comms=404),
+            NEW_API_BRIEFING,
+        ),
+        Case(
+            P,
+            f"{A}/operations/{{other}}/briefings",
+            api_expect(403, organiser=201, coord_asean=404, fp_tha=404, comms=404),
+            NEW_API_BRIEFING,
+        ),
+    ],
+    "api.briefing": [
+        Case(G, f"{A}/operations/{{op}}/briefings/{{brief_global}}", api_expect(200, comms=404)),
+        Case(
+            G,
+            f"{A}/operations/{{op}}/briefings/{{brief_asean}}",
+            api_expect(organiser=200, coord_asean=200, fp_tha=200),
+        ),
+        Case(G, f"{A}/operations/{{other}}/briefings/{{brief_global}}", api_expect()),
+    ],
+    "api.edit_briefing": [
+        Case(
+            PATCH,
+            f"{A}/operations/{{op}}/briefings/{{brief_asean}}",
+            api_expect(organiser=200, coord_asean=403, fp_tha=403),
+            {"title": "ASEAN-WEN (renamed)"},
+        ),
+    ],
+    "api.delete_briefing": [
+        Case(
+            "DELETE",
+            f"{A}/operations/{{op}}/briefings/{{brief_spare}}",
+            api_expect(403, organiser=204, comms=404),
+        ),
+    ],
+    "api.briefing_attendance": [
+        Case(
+            P,
+            f"{A}/operations/{{op}}/briefings/{{brief_global}}/attendance",
+            api_expect(organiser=200, coord_asean=200, fp_tha=200),
+            {"country": "THA", "attended": True, "attendees": 2},
+        ),
+        Case(
+            P,
+            f"{A}/operations/{{op}}/briefings/{{brief_latf}}/attendance",
+            api_expect(organiser=200, coord_latf=200),
+            {"country": "UGA", "attended": False},
+        ),
+        # not started yet
+        Case(
+            P,
+            f"{A}/operations/{{op}}/briefings/{{brief_asean}}/attendance",
+            api_expect(organiser=422, coord_asean=422, fp_tha=422),
+            {"country": "THA", "attended": True, "attendees": 1},
+        ),
+    ],
+    "api.briefing_ics": [
+        Case(
+            G, f"{A}/operations/{{op}}/briefings/{{brief_global}}.ics", api_expect(200, comms=404)
+        ),
+        Case(
+            G,
+            f"{A}/operations/{{op}}/briefings/{{brief_latf}}.ics",
+            api_expect(organiser=200, coord_latf=200, fp_ken=200),
+        ),
+    ],
+    "api.briefings_calendar": [
+        Case(G, f"{A}/operations/{{op}}/briefings.ics", api_expect(200, comms=404)),
+        Case(G, f"{A}/operations/{{draft}}/briefings.ics", API_ORGANISER),
+    ],
+    # Kenya has declined by now (api.respond above); the other operation has no guidelines
+    "api.acknowledge_guidelines": [
+        Case(
+            P,
+            f"{A}/operations/{{op}}/guidelines/acknowledgement",
+            api_expect(403, fp_tha=200, fp_ken=422),
+        ),
+        Case(
+            P,
+            f"{A}/operations/{{other}}/guidelines/acknowledgement",
+            api_expect(403, coord_asean=404, fp_tha=404, fp_ken=422),
+        ),
+    ],
     "api.job": [
         Case(G, f"{A}/jobs/{{org_job}}", API_ORGANISER),
         Case(G, f"{A}/jobs/{{fp_job}}", api_expect(organiser=200, fp_tha=200)),
@@ -507,6 +872,8 @@ def world(app, users, operation, api_tokens, monkeypatch) -> dict[str, Any]:
     (folder / "list.csv").write_text("ISO3,Country\nTHA,Thailand\n")
     Path(app.config["INSTANCE_DIR"], "secret_key").write_text("not for download")
 
+    plans = plan_world(operation, prio, users)
+    briefs = briefing_world(operation, users)
     token_ids = {
         key: db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == user.id))
         for key, user in users.items()
@@ -527,7 +894,35 @@ def world(app, users, operation, api_tokens, monkeypatch) -> dict[str, Any]:
         "tokens": api_tokens,
         "sent": sent,
         "code_names": [operation.code_name, other.code_name, draft.code_name],
+        **plans,
+        **briefs,
     }
+
+
+def plan_world(operation: Operation, prio: Priority, users: dict[str, Any]) -> dict[str, int]:
+    """Activities in the plans of Thailand (one to change, one to delete) and Kenya."""
+
+    def plan(iso3: str, title: str) -> int:
+        p = db.session.scalar(
+            select(Participation).where(
+                Participation.operation_id == operation.id, Participation.country_iso3 == iso3
+            )
+        )
+        data = activities.ActivityInput(
+            activity_type="market_inspection",
+            title=title,
+            location="Central wildlife market",
+            start_date=date(2027, 2, 3),
+            end_date=date(2027, 2, 5),
+            priority_ids=[prio.id],
+            agencies=["police", "wildlife"],
+        )
+        return activities.create(p, data, users["organiser"]).id
+
+    ids = {"act": plan("THA", "Market sweep"), "act_del": plan("THA", "Second sweep")}
+    ids["act_ken"] = plan("KEN", "Nairobi market sweep")
+    db.session.commit()
+    return ids
 
 
 def ids_for(world: dict[str, Any], role: str) -> dict[str, Any]:
@@ -849,3 +1244,37 @@ def test_an_organiser_creates_operations_and_invites_countries(app, world):
     assert response.status_code == 201
     assert counts() == (operations + 2, participations + 2)
     assert json.loads(response.get_data())["country"] == "SGP"
+
+
+def briefing_world(operation: Operation, users: dict[str, Any]) -> dict[str, int]:
+    """Guidelines to acknowledge; a global and a LATF briefing that took place, an ASEAN-WEN
+    briefing to come, and a spare global one to cancel."""
+    from opsplanner.models import BriefingKind, MeetingMode
+
+    organiser = users["organiser"]
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    operation.guidelines = "## Guidelines\n\nOperational details travel over CENcomm only."
+
+    def brief(title: str, acronym: str | None, start: datetime) -> int:
+        data = briefings.BriefingInput(
+            title=title,
+            kind=BriefingKind.BRIEFING,
+            mode=MeetingMode.VIRTUAL,
+            network=network(acronym) if acronym else None,
+            start_local=start,
+            timezone="Asia/Bangkok",
+            duration_minutes=90,
+        )
+        # scheduled back when the past ones were still to come
+        return briefings.schedule(operation, data, organiser, now=long_ago).id
+
+    held, to_come = datetime(2021, 3, 1, 16, 0), datetime(2030, 1, 20, 16, 0)
+    ids = {
+        "brief_global": brief("Global kick-off", None, held),
+        "brief_latf": brief("LATF briefing", "LATF", held),
+        "brief_asean": brief("ASEAN-WEN briefing", "ASEAN-WEN", to_come),
+        "brief_spare": brief("Spare briefing", None, to_come),
+        "asean": network("ASEAN-WEN").id,
+    }
+    db.session.commit()
+    return ids

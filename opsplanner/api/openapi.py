@@ -355,16 +355,17 @@ PATHS: dict[str, Any] = {
 
 def _merged_paths() -> dict[str, Any]:
     """The core paths plus those documented next to their routes in other API modules."""
-    from opsplanner.api import setup
+    from opsplanner.api import activities, briefings, setup
 
     paths = {path: dict(methods) for path, methods in PATHS.items()}
-    for path, methods in setup.docs().items():
-        paths.setdefault(path, {}).update(methods)
+    for module in (setup, activities, briefings):
+        for path, methods in module.docs().items():
+            paths.setdefault(path, {}).update(methods)
     return paths
 
 
 def document() -> dict[str, Any]:
-    from opsplanner.api import setup
+    from opsplanner.api import activities, briefings, setup
 
     return {
         "openapi": "3.1.0",
@@ -379,7 +380,7 @@ def document() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {**SCHEMAS, **setup.SCHEMAS},
+            "schemas": {**SCHEMAS, **setup.SCHEMAS, **activities.SCHEMAS, **briefings.SCHEMAS},
         },
         "paths": _merged_paths(),
     }

@@ -22,8 +22,10 @@ from opsplanner.models import (
     Role,
     User,
 )
-from opsplanner.services import accounts, priorities
+from opsplanner.services import accounts, phases, priorities
 from opsplanner.services import operations as ops
+from opsplanner.services.demo_briefings import add_demo_briefings
+from opsplanner.services.demo_plans import add_demo_plans
 from opsplanner.services.priorities import PriorityInput
 
 DEMO_PASSWORD = "wildlife-demo-2027"  # noqa: S105 - printed for the demo on purpose
@@ -187,5 +189,11 @@ def load_demo(today: date | None = None) -> dict[str, int]:
             enrolled[iso3].focal_points.append(users[email])
             enrolled[iso3].status = ParticipationStatus.INVITED  # left for the demo user to answer
     created["participations"] = len(enrolled)
+    db.session.flush()
+    db.session.expire(op, ["priorities"])
+    created |= add_demo_briefings(op, organiser, rng)
+    created |= add_demo_plans(op, rng)
+    # Ready for the pre-operational briefings: the guards hold (priorities, confirmed countries).
+    phases.move(op, OperationPhase.BRIEFING, organiser, note="Priorities agreed; briefings held")
     db.session.flush()
     return created

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from opsplanner.extensions import db
 from opsplanner.models import (
+    Briefing,
     NetworkMembership,
     Operation,
     OperationPhase,
@@ -125,6 +126,54 @@ class Scope:
 
     def may_manage_operations(self) -> bool:
         return self.is_organiser
+
+    # -- briefings -------------------------------------------------------------------------
+    def briefing_network_ids(self, operation: Operation) -> frozenset[int]:
+        """Networks whose briefings the user is invited to besides the global ones: the
+        coordinator's own, or a focal point's coordinating network in this operation."""
+        if self.role is Role.COORDINATOR:
+            return frozenset({self.user.network_id} if self.user.network_id else ())
+        if self.role is Role.FOCAL_POINT and self.user.country_iso3:
+            rows = db.session.scalars(
+                select(Participation.network_id).where(
+                    Participation.operation_id == operation.id,
+                    Participation.country_iso3 == self.user.country_iso3,
+                    Participation.network_id.is_not(None),
+                )
+            )
+            return frozenset(rows)
+        return frozenset()
+
+    def briefings(self, operation: Operation) -> Select[tuple[Briefing]]:
+        if not self.sees_country_detail:
+            raise NotFound("briefings are not available to this role")
+        query = (
+            select(Briefing)
+            .where(Briefing.operation_id == operation.id)
+            .options(joinedload(Briefing.network))
+            .order_by(Briefing.starts_at, Briefing.id)
+        )
+        if self.is_organiser:
+            return query
+        return query.where(
+            or_(
+                Briefing.network_id.is_(None),
+                Briefing.network_id.in_(sorted(self.briefing_network_ids(operation))),
+            )
+        )
+
+    def briefing_or_404(self, operation_id: int, briefing_id: int) -> Briefing:
+        operation = self.operation_or_404(operation_id)
+        briefing = db.session.scalar(self.briefings(operation).where(Briefing.id == briefing_id))
+        if briefing is None:
+            raise NotFound("briefing not found")
+        return briefing
+
+    def may_acknowledge_for(self, participation: Participation) -> bool:
+        """The guidelines are acknowledged by the country's own focal point only."""
+        return (
+            self.role is Role.FOCAL_POINT and self.user.country_iso3 == participation.country_iso3
+        )
 
 
 def scoped(user: User) -> Scope:
