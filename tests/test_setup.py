@@ -481,3 +481,31 @@ def test_edit_operation_and_schedule_freeze(client, operation, users):
     assert "the schedule is fixed once the operation is active" in response.get_data(as_text=True)
     db.session.expire_all()
     assert operation.window_end == date(2027, 2, 14)
+
+
+def test_the_focal_point_who_answers_becomes_the_countrys_contact(app, operation, users):
+    from opsplanner.services import operations as ops
+
+    p = part(operation, "THA")
+    ops.respond(p, ParticipationStatus.CONFIRMED, "", users["fp_tha"])
+    ops.respond(p, ParticipationStatus.WITHDRAWN, "", users["fp_tha"])  # answering again
+    ops.respond(part(operation, "KEN"), ParticipationStatus.CONFIRMED, "", users["organiser"])
+    db.session.commit()
+    assert part(operation, "THA").focal_points == [users["fp_tha"]]
+    assert part(operation, "KEN").focal_points == []  # an organiser is nobody's focal point
+    rows = enrolment.directory_rows([part(operation, "THA")])
+    assert [r[5] for r in rows] == [users["fp_tha"].email]
+
+
+def test_trade_chain_names_countries_that_take_no_part(operation, users):
+    route = add_priority(
+        operation,
+        users,
+        kind=PriorityKind.TRADE_ROUTE,
+        title="Route",
+        commodity=None,
+        origin_codes=["NGA"],
+        destination_codes=["THA"],
+    )
+    cov = readiness.coverage(operation)
+    assert cov.chain_without_activity[route.id] == ["Nigeria", "Thailand"]

@@ -16,6 +16,7 @@ from opsplanner.models import (
     OrganisingAgency,
     Participation,
     ParticipationStatus,
+    Role,
     User,
 )
 from opsplanner.services import audit
@@ -171,6 +172,9 @@ def respond(p: Participation, status: ParticipationStatus, note: str, by: User) 
     if p.operation.phase in (OperationPhase.PUBLISHED, OperationPhase.ARCHIVED):
         raise DomainError("the operation is closed", field="status")
     before = {"status": str(p.status), "note": p.status_note}
+    if by.role is Role.FOCAL_POINT and by not in p.focal_points:
+        # The focal point who answers for their country is its contact for the operation.
+        p.focal_points.append(by)
     p.status = status
     p.status_note = note.strip()
     p.responded_at = datetime.now(UTC)

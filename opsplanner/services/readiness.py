@@ -13,6 +13,7 @@ from opsplanner.extensions import db
 from opsplanner.models import (
     Activity,
     BriefingAttendance,
+    Country,
     Operation,
     Participation,
     ParticipationStatus,
@@ -147,6 +148,13 @@ def coverage(
         for attr in ("origin_codes", "transit_codes", "destination_codes"):
             along |= areas.expand(getattr(priority, attr))
         missing = along - countries_with[priority.id]
+        unknown = missing - names.keys()
+        if unknown:  # countries on the route that take no part: name them too
+            names.update(
+                db.session.execute(
+                    select(Country.iso3, Country.name).where(Country.iso3.in_(unknown))
+                ).tuples()
+            )
         chain[priority.id] = sorted(names.get(c, c) for c in missing)
     return Coverage(
         priorities=[(p.id, f"{p.rank}. {p.title}") for p in op.priorities],
