@@ -150,11 +150,10 @@ def coverage(
         missing = along - countries_with[priority.id]
         unknown = missing - names.keys()
         if unknown:  # countries on the route that take no part: name them too
-            names.update(
-                db.session.execute(
-                    select(Country.iso3, Country.name).where(Country.iso3.in_(unknown))
-                ).tuples()
-            )
+            rows = db.session.execute(
+                select(Country.iso3, Country.name).where(Country.iso3.in_(unknown))
+            ).all()
+            names.update((iso3, name) for iso3, name in rows)
         chain[priority.id] = sorted(names.get(c, c) for c in missing)
     return Coverage(
         priorities=[(p.id, f"{p.rank}. {p.title}") for p in op.priorities],
