@@ -46,6 +46,11 @@ def celery_config(app: Flask) -> dict[str, Any]:
                 "task": "opsplanner.clean_broker",
                 "schedule": timedelta(hours=1),
             },
+            # Network information sheets older than six months: remind their coordinators.
+            "remind-stale-sheets": {
+                "task": "opsplanner.remind_stale_sheets",
+                "schedule": timedelta(hours=24),
+            },
         },
         "task_always_eager": app.config.get("CELERY_TASK_ALWAYS_EAGER", False),
     }

@@ -46,12 +46,17 @@ def init_db() -> None:
 @click.command("load-reference")
 @with_appcontext
 def load_reference() -> None:
-    """Load countries (ISO 3166-1, UN M49) and networks; safe to run again."""
+    """Load countries (ISO 3166-1, UN M49), networks, and the directory's seed (information
+    sheets, tools and services); safe to run again: later edits are kept."""
+    from opsplanner.services.directory_seed import load_directory_seed
     from opsplanner.services.reference import load_reference as load
 
     report = load()
     db.session.commit()
     click.echo(f"reference data loaded: {report}")
+    seeded = load_directory_seed()
+    db.session.commit()
+    click.echo(f"directory seed loaded: {seeded}")
 
 
 @click.command("create-user")

@@ -101,6 +101,16 @@ class Config:
     CELERY_TASK_ALWAYS_EAGER = False
     CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "opsplanner")
 
+    # E-mail (optional): without SMTP_HOST, reminders stay in the in-app outbox.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", 25))
+    SMTP_FROM = os.environ.get("SMTP_FROM", "opsplanner@localhost")
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    # How links in e-mails start, e.g. https://opsplanner.example.org (empty: paths only).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+
     API_TOKEN_PREFIX = "opk_"  # noqa: S105 - a visible prefix, not a secret
 
 

@@ -64,12 +64,14 @@ def register_blueprints(app: Flask) -> None:
     from opsplanner.views.admin import bp as admin_bp
     from opsplanner.views.auth import bp as auth_bp
     from opsplanner.views.briefings import bp as briefings_bp
+    from opsplanner.views.directory import bp as directory_bp
     from opsplanner.views.jobs import bp as jobs_bp
     from opsplanner.views.main import bp as main_bp
     from opsplanner.views.operations import bp as operations_bp
     from opsplanner.views.plans import bp as plans_bp
     from opsplanner.views.reference import bp as reference_bp
     from opsplanner.views.setup import bp as setup_bp
+    from opsplanner.views.tools import bp as tools_bp
 
     blueprints = (
         auth_bp,
@@ -79,6 +81,8 @@ def register_blueprints(app: Flask) -> None:
         briefings_bp,
         plans_bp,
         reference_bp,
+        directory_bp,
+        tools_bp,
         admin_bp,
         account_bp,
         jobs_bp,

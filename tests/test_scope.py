@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,17 @@ NEW_BRIEFING = {
     "duration_minutes": "90",
 }
 ATTENDED = {"attended": "true", "attendees": "2"}
+
+SHEET_UPDATE = {"mandate": "operational", "has_secretariat": "true", "version": "1"}
+CONTACT_THA = {
+    "kind": "agency_contact",
+    "name": "Matrix Customs Officer",
+    "country": "THA",
+    "agency": "Customs",
+    "email": "matrix.customs@th.example",
+}
+NEW_TOOL = {"name": "Matrix tool", "provider": "Matrix", "region_codes": "142"}
+CURATORS = {"organiser": 200, "coord_asean": 200, "coord_latf": 200}
 
 # -- the web routes ---------------------------------------------------------------------------
 WEB: dict[str, list[Case]] = {
@@ -440,6 +451,137 @@ WEB: dict[str, list[Case]] = {
         Case(G, "/countries/?q=ken", EVERYONE),
     ],
     "reference.country": [Case(G, "/countries/KEN", EVERYONE), Case(G, "/countries/ZZZ", NOBODY)],
+    # the network directory: sheets are for every role; the sheet is edited by its network's
+    # coordinator (or an organiser); contacts are personal data, never for communications
+    "directory.index": [Case(G, "/directory/", EVERYONE)],
+    "directory.compare": [
+        Case(G, "/directory/compare", EVERYONE),
+        Case(G, "/directory/compare?fields=mandate&secretariat=yes&mandate=policy", EVERYONE),
+    ],
+    "directory.compare_export": [
+        Case(G, "/directory/compare.csv?fields=form", EVERYONE),
+        Case(G, "/directory/compare.xlsx", EVERYONE),
+    ],
+    "directory.sheet": [
+        Case(G, "/directory/networks/ASEAN-WEN", EVERYONE),
+        Case(G, "/directory/networks/NO-SUCH-NET", NOBODY),
+    ],
+    "directory.sheet_version": [
+        Case(G, "/directory/networks/LATF/versions/1", EVERYONE),
+        Case(G, "/directory/networks/LATF/versions/99", NOBODY),
+    ],
+    "directory.edit_sheet": [
+        Case(G, "/directory/networks/ASEAN-WEN/edit", expect(organiser=200, coord_asean=200)),
+        Case(G, "/directory/networks/LATF/edit", expect(organiser=200, coord_latf=200)),
+        Case(
+            P,
+            "/directory/networks/ASEAN-WEN/edit",
+            expect(organiser=302, coord_asean=302),
+            SHEET_UPDATE,
+        ),
+        # saved just above: the copy opened at version 1 is refused
+        Case(
+            P,
+            "/directory/networks/ASEAN-WEN/edit",
+            expect(organiser=409, coord_asean=409),
+            SHEET_UPDATE,
+        ),
+    ],
+    "directory.sheet_export": [
+        Case(G, "/directory/networks/LATF/sheet.html", EVERYONE),
+        Case(G, "/directory/networks/LATF/sheet.pdf", EVERYONE),
+        Case(G, "/directory/networks/NO-SUCH-NET/sheet.pdf", NOBODY),
+    ],
+    "directory.contacts_page": [
+        Case(G, "/directory/contacts/", expect(200, comms=404)),
+        Case(G, "/directory/contacts/?q=matrix&country=THA", expect(200, comms=404)),
+    ],
+    "directory.contacts_export": [
+        Case(G, "/directory/contacts.csv", expect(200, comms=404)),
+        Case(G, "/directory/contacts.xlsx", expect(200, comms=404)),
+        Case(G, "/directory/contacts.vcf", expect(200, comms=404)),
+    ],
+    "directory.new_contact": [
+        Case(G, "/directory/contacts/new", expect(**CURATORS)),
+        # Thailand is not a LATF member state: not a choice, re-rendered with the error
+        Case(
+            P,
+            "/directory/contacts/new",
+            expect(organiser=302, coord_asean=302, coord_latf=200),
+            CONTACT_THA,
+        ),
+    ],
+    "directory.edit_contact": [
+        Case(G, "/directory/contacts/{c_tha}", ON_OP["THA"]),
+        Case(G, "/directory/contacts/{c_ken}", ON_OP["KEN"]),
+        Case(G, "/directory/contacts/{c_fra}", ORGANISER_ONLY),
+        # Kenya's focal point sees LATF's coordinator in the directory but may not edit them
+        Case(G, "/directory/contacts/{c_latf}", expect(organiser=200, coord_latf=200)),
+        Case(G, "/directory/contacts/999999", NOBODY),
+        Case(
+            P,
+            "/directory/contacts/{c_tha}",
+            expect(organiser=302, coord_asean=302, fp_tha=302),
+            {**CONTACT_THA, "kind": "focal_point", "name": "Matrix Focal Point"},
+        ),
+    ],
+    "directory.delete_contact": [
+        Case(P, "/directory/contacts/{c_del}/delete", expect(organiser=302, coord_asean=302)),
+    ],
+    "directory.rounds": [
+        Case(G, "/directory/rounds/", expect(200, comms=404)),
+        # a round is open already: refused on the page
+        Case(P, "/directory/rounds/", ORGANISER_ONLY, {"closes_on": "{closes_on}"}),
+    ],
+    "directory.round_page": [
+        Case(G, "/directory/rounds/{round}", expect(200, comms=404)),
+        Case(G, "/directory/rounds/999999", NOBODY),
+    ],
+    "directory.confirm": [
+        Case(
+            P,
+            "/directory/rounds/{round}/contacts/{c_tha}/confirm",
+            expect(organiser=302, fp_tha=302),
+        ),
+        Case(
+            P,
+            "/directory/rounds/{round}/contacts/{c_ken}/confirm",
+            expect(organiser=302, fp_ken=302),
+        ),
+        Case(
+            P,
+            "/directory/rounds/{round}/contacts/{c_latf}/confirm",
+            expect(organiser=302, coord_latf=302),
+        ),
+        Case(P, "/directory/rounds/999999/contacts/{c_ken}/confirm", NOBODY),
+    ],
+    "tools.index": [
+        Case(G, "/tools/", EVERYONE),
+        Case(G, "/tools/?network=LATF", EVERYONE),
+        Case(G, "/tools/?network=NO-SUCH-NET", NOBODY),
+    ],
+    "tools.new": [
+        Case(G, "/tools/new", expect(**CURATORS)),
+        Case(P, "/tools/new", expect(organiser=302, coord_asean=302, coord_latf=302), NEW_TOOL),
+    ],
+    "tools.edit": [
+        Case(G, "/tools/{tool}", expect(**CURATORS)),
+        Case(G, "/tools/999999", NOBODY),
+        Case(
+            P,
+            "/tools/{tool}",
+            expect(organiser=302, coord_asean=302, coord_latf=302),
+            {**NEW_TOOL, "name": "ENVIRONET", "region_codes": "001"},
+        ),
+    ],
+    "tools.delete": [Case(P, "/tools/{tool_del}/delete", expect(organiser=302))],
+    "tools.usage": [
+        Case(G, "/tools/usage", expect(organiser=200, fp_tha=200, fp_ken=200)),
+        Case(G, "/tools/usage?country=THA", expect(organiser=200, fp_tha=200)),
+        Case(G, "/tools/usage?country=ZZZ", NOBODY),
+        Case(P, "/tools/usage?country=THA", expect(organiser=302, fp_tha=302), {"tools": "{tool}"}),
+    ],
+    "tools.analysis": [Case(G, "/tools/analysis", EVERYONE)],
     "admin.users": [Case(G, "/admin/users", ORGANISER_ONLY)],
     "admin.new_user": [
         Case(G, "/admin/users/new", ORGANISER_ONLY),
@@ -803,6 +945,47 @@ API: dict[str, list[Case]] = {
             api_expect(403, coord_asean=404, fp_tha=404, fp_ken=422),
         ),
     ],
+    "api.sheets_list": [Case(G, f"{A}/sheets", API_ALL)],
+    "api.sheets_comparison": [
+        Case(G, f"{A}/sheets/comparison?fields=mandate,has_secretariat&secretariat=yes", API_ALL),
+        Case(G, f"{A}/sheets/comparison?mandate=bogus", api_expect(422)),
+    ],
+    "api.sheet": [
+        Case(G, f"{A}/sheets/ASEAN-WEN", API_ALL),
+        Case(G, f"{A}/sheets/NO-SUCH-NET", api_expect()),
+    ],
+    "api.update_sheet": [
+        Case(
+            PATCH,
+            f"{A}/sheets/ASEAN-WEN",
+            api_expect(403, organiser=200, coord_asean=200),
+            {"version": 1, "mandate": "both", "has_secretariat": True},
+        ),
+        # saved just above: the copy read at version 1 is refused
+        Case(
+            PATCH,
+            f"{A}/sheets/ASEAN-WEN",
+            api_expect(403, organiser=409, coord_asean=409),
+            {"version": 1, "mandate": "policy"},
+        ),
+        Case(PATCH, f"{A}/sheets/NO-SUCH-NET", api_expect(), {"version": 1}),
+    ],
+    "api.directory_contacts": [
+        Case(G, f"{A}/directory/contacts", api_expect(200, comms=404)),
+        Case(G, f"{A}/directory/contacts?country=THA&q=matrix", api_expect(200, comms=404)),
+    ],
+    "api.tools": [Case(G, f"{A}/tools", API_ALL), Case(G, f"{A}/tools?network=LATF", API_ALL)],
+    "api.tools_analysis": [Case(G, f"{A}/tools/analysis", API_ALL)],
+    "api.tool_usage": [
+        Case(G, f"{A}/tools/usage/THA", {**ON_OP["THA"], "anonymous": 401}),
+        Case(G, f"{A}/tools/usage/FRA", API_ORGANISER),
+        Case(
+            "PUT",
+            f"{A}/tools/usage/THA",
+            api_expect(organiser=200, fp_tha=200, coord_asean=403),
+            {"tools": []},
+        ),
+    ],
     "api.job": [
         Case(G, f"{A}/jobs/{{org_job}}", API_ORGANISER),
         Case(G, f"{A}/jobs/{{fp_job}}", api_expect(organiser=200, fp_tha=200)),
@@ -874,6 +1057,7 @@ def world(app, users, operation, api_tokens, monkeypatch) -> dict[str, Any]:
 
     plans = plan_world(operation, prio, users)
     briefs = briefing_world(operation, users)
+    directory = directory_world(users)
     token_ids = {
         key: db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == user.id))
         for key, user in users.items()
@@ -896,6 +1080,52 @@ def world(app, users, operation, api_tokens, monkeypatch) -> dict[str, Any]:
         "code_names": [operation.code_name, other.code_name, draft.code_name],
         **plans,
         **briefs,
+        **directory,
+    }
+
+
+def directory_world(users: dict[str, Any]) -> dict[str, Any]:
+    """The shipped sheets and catalogue; directory entries for Thailand (its focal point's
+    own, and one to delete), Kenya, France and LATF's coordinator; an open round."""
+    from opsplanner.models import Contact, ContactKind, ToolService
+    from opsplanner.services import contacts
+    from opsplanner.services.directory_seed import load_directory_seed
+
+    load_directory_seed()
+
+    def entry(name: str, kind: ContactKind, iso3: str | None, acronym: str | None, user=None):
+        c = Contact(
+            kind=kind,
+            name=name,
+            country_iso3=iso3,
+            network_id=network(acronym).id if acronym else None,
+            email=f"{name.lower().replace(' ', '.')}@matrix.example",
+            user_id=user.id if user else None,
+        )
+        db.session.add(c)
+        db.session.flush()
+        return c.id
+
+    ids = {
+        "c_tha": entry("Niran Matrix", ContactKind.FOCAL_POINT, "THA", None, users["fp_tha"]),
+        "c_del": entry("Spare Matrix", ContactKind.AGENCY_CONTACT, "THA", None),
+        "c_ken": entry("Wanjiru Matrix", ContactKind.AGENCY_CONTACT, "KEN", None),
+        "c_fra": entry("Claire Matrix", ContactKind.AGENCY_CONTACT, "FRA", None),
+        "c_latf": entry("Amani Matrix", ContactKind.COORDINATOR, None, "LATF", users["coord_latf"]),
+    }
+    now = datetime.now(UTC)
+    rnd = contacts.open_round(
+        users["organiser"], now + timedelta(days=10), now=now - timedelta(days=1)
+    )
+    tool = db.session.scalar(select(ToolService).where(ToolService.name == "ENVIRONET"))
+    spare = db.session.scalar(select(ToolService).where(ToolService.name == "TRACK"))
+    db.session.commit()
+    return {
+        **ids,
+        "round": rnd.id,
+        "tool": tool.id,
+        "tool_del": spare.id,
+        "closes_on": (date.today() + timedelta(days=20)).isoformat(),
     }
 
 

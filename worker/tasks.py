@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from opsplanner.services import broker, jobs
+from opsplanner.services import broker, jobs, sheets
 
 log = logging.getLogger(__name__)
 
@@ -32,3 +32,9 @@ def reconcile_jobs() -> list[int]:
 @shared_task(name="opsplanner.clean_broker", ignore_result=True)
 def clean_broker() -> int:
     return broker.delete_consumed_messages()
+
+
+@shared_task(name="opsplanner.remind_stale_sheets", ignore_result=True)
+def remind_stale_sheets() -> int:
+    # Idempotent: one reminder per sheet and stale period, however often this runs.
+    return len(sheets.remind_stale())

@@ -90,4 +90,13 @@ limiter.limit("600 per minute", key_func=lambda: request.headers.get("Authorizat
     api_bp
 )
 
-from opsplanner.api import activities, briefings, jobs, openapi, operations, reference, setup  # noqa: E402, F401
+from opsplanner.api import (  # noqa: E402, F401
+    activities,
+    briefings,
+    directory,
+    jobs,
+    openapi,
+    operations,
+    reference,
+    setup,
+)

@@ -355,17 +355,17 @@ PATHS: dict[str, Any] = {
 
 def _merged_paths() -> dict[str, Any]:
     """The core paths plus those documented next to their routes in other API modules."""
-    from opsplanner.api import activities, briefings, setup
+    from opsplanner.api import activities, briefings, directory, setup
 
     paths = {path: dict(methods) for path, methods in PATHS.items()}
-    for module in (setup, activities, briefings):
+    for module in (setup, activities, briefings, directory):
         for path, methods in module.docs().items():
             paths.setdefault(path, {}).update(methods)
     return paths
 
 
 def document() -> dict[str, Any]:
-    from opsplanner.api import activities, briefings, setup
+    from opsplanner.api import activities, briefings, directory, setup
 
     return {
         "openapi": "3.1.0",
@@ -380,7 +380,13 @@ def document() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {**SCHEMAS, **setup.SCHEMAS, **activities.SCHEMAS, **briefings.SCHEMAS},
+            "schemas": {
+                **SCHEMAS,
+                **setup.SCHEMAS,
+                **activities.SCHEMAS,
+                **briefings.SCHEMAS,
+                **directory.SCHEMAS,
+            },
         },
         "paths": _merged_paths(),
     }

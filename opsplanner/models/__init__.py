@@ -1,6 +1,19 @@
 """SQLAlchemy 2 typed models, one module per aggregate. Importing this package registers all."""
 
 from opsplanner.models.audit import AuditEvent
+from opsplanner.models.directory import (
+    ConfirmationRound,
+    ConfirmationStatus,
+    Contact,
+    ContactConfirmation,
+    ContactKind,
+    Mandate,
+    NetworkSheet,
+    NetworkSheetVersion,
+    SheetReminder,
+    ToolService,
+    ToolUsage,
+)
 from opsplanner.models.jobs import Job, JobStatus
 from opsplanner.models.operations import (
     Operation,
@@ -41,15 +54,23 @@ __all__ = [
     "Briefing",
     "BriefingAttendance",
     "BriefingKind",
+    "ConfirmationRound",
+    "ConfirmationStatus",
+    "Contact",
+    "ContactConfirmation",
+    "ContactKind",
     "Country",
     "Job",
     "JobStatus",
+    "Mandate",
     "MeetingMode",
     "MembershipKind",
     "Network",
     "NetworkForm",
     "NetworkMaturity",
     "NetworkMembership",
+    "NetworkSheet",
+    "NetworkSheetVersion",
     "Operation",
     "OperationPhase",
     "OrganisingAgency",
@@ -60,5 +81,8 @@ __all__ = [
     "Priority",
     "PriorityKind",
     "Role",
+    "SheetReminder",
+    "ToolService",
+    "ToolUsage",
     "User",
 ]

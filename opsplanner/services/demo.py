@@ -25,6 +25,7 @@ from opsplanner.models import (
 from opsplanner.services import accounts, phases, priorities
 from opsplanner.services import operations as ops
 from opsplanner.services.demo_briefings import add_demo_briefings
+from opsplanner.services.demo_directory import add_demo_directory
 from opsplanner.services.demo_plans import add_demo_plans
 from opsplanner.services.priorities import PriorityInput
 
@@ -196,4 +197,5 @@ def load_demo(today: date | None = None) -> dict[str, int]:
     # Ready for the pre-operational briefings: the guards hold (priorities, confirmed countries).
     phases.move(op, OperationPhase.BRIEFING, organiser, note="Priorities agreed; briefings held")
     db.session.flush()
+    created |= add_demo_directory(rng, today)
     return created

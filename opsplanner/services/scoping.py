@@ -15,6 +15,9 @@ from sqlalchemy.orm import joinedload
 from opsplanner.extensions import db
 from opsplanner.models import (
     Briefing,
+    Contact,
+    ContactKind,
+    Network,
     NetworkMembership,
     Operation,
     OperationPhase,
@@ -173,6 +176,121 @@ class Scope:
         """The guidelines are acknowledged by the country's own focal point only."""
         return (
             self.role is Role.FOCAL_POINT and self.user.country_iso3 == participation.country_iso3
+        )
+
+    # -- network directory: sheets, contacts, catalogue --------------------------------------
+    def may_edit_sheet(self, network: Network) -> bool:
+        """A network's coordinator keeps its sheet; organisers may correct any sheet."""
+        return self.is_organiser or (
+            self.role is Role.COORDINATOR and self.user.network_id == network.id
+        )
+
+    @cached_property
+    def own_network_ids(self) -> frozenset[int]:
+        """A coordinator's network, or the networks a focal point's country belongs to today."""
+        if self.role is Role.COORDINATOR:
+            return frozenset({self.user.network_id} if self.user.network_id else ())
+        if self.role is Role.FOCAL_POINT and self.user.country_iso3:
+            m = NetworkMembership
+            rows = db.session.scalars(
+                select(m.network_id).where(
+                    m.country_iso3 == self.user.country_iso3,
+                    or_(m.valid_from.is_(None), m.valid_from <= self.today),
+                    or_(m.valid_to.is_(None), m.valid_to >= self.today),
+                )
+            )
+            return frozenset(rows)
+        return frozenset()
+
+    def _contact_filter(self):
+        codes = self.country_codes
+        if codes is None:
+            return Contact.id.is_not(None)
+        own = Contact.user_id == self.user.id
+        if self.role is Role.COORDINATOR:
+            return or_(
+                own,
+                Contact.network_id.in_(sorted(self.own_network_ids)),
+                Contact.country_iso3.in_(sorted(codes)),
+            )
+        # Focal points: their country's people and the coordinators of their networks.
+        return or_(
+            own,
+            Contact.country_iso3.in_(sorted(codes)),
+            (Contact.kind == ContactKind.COORDINATOR)
+            & Contact.network_id.in_(sorted(self.own_network_ids)),
+        )
+
+    def contacts(self) -> Select[tuple[Contact]]:
+        """Directory entries are personal data: communications staff see none at all."""
+        if not self.sees_country_detail:
+            raise NotFound("contacts are not available to this role")
+        return (
+            select(Contact)
+            .where(self._contact_filter())
+            .options(joinedload(Contact.network), joinedload(Contact.country))
+            .order_by(Contact.name, Contact.id)
+        )
+
+    def contact_or_404(self, contact_id: int) -> Contact:
+        contact = db.session.scalar(self.contacts().where(Contact.id == contact_id))
+        if contact is None:
+            raise NotFound("contact not found")
+        return contact
+
+    def is_own_entry(self, contact: Contact) -> bool:
+        """The person listed: the linked account, or the focal point of the entry's country."""
+        if contact.user_id is not None and contact.user_id == self.user.id:
+            return True
+        return (
+            self.role is Role.FOCAL_POINT
+            and contact.country_iso3 is not None
+            and contact.country_iso3 == self.user.country_iso3
+        )
+
+    def may_confirm_contact(self, contact: Contact) -> bool:
+        return self.is_organiser or self.is_own_entry(contact)
+
+    def may_add_contacts(self) -> bool:
+        return self.role in (Role.ORGANISER, Role.COORDINATOR)
+
+    def may_place_contact(self, network_id: int | None, country_iso3: str | None) -> bool:
+        """Where a coordinator may file an entry: their network, or a member state."""
+        if self.is_organiser:
+            return True
+        if self.role is not Role.COORDINATOR:
+            return False
+        codes = self.country_codes or frozenset()
+        by_network = network_id is not None and network_id in self.own_network_ids
+        by_country = country_iso3 is not None and country_iso3 in codes
+        return (
+            (by_network or network_id is None)
+            and (by_country or country_iso3 is None)
+            and (by_network or by_country)
+        )
+
+    def may_manage_contact(self, contact: Contact) -> bool:
+        """Edit: organisers, the coordinator whose network or member state it is, and the
+        person listed (who corrects their own entry)."""
+        if self.is_organiser or self.is_own_entry(contact):
+            return True
+        return self.role is Role.COORDINATOR and (
+            contact.network_id in self.own_network_ids
+            or contact.country_iso3 in (self.country_codes or frozenset())
+        )
+
+    def may_delete_contact(self, contact: Contact) -> bool:
+        return self.is_organiser or (
+            self.role is Role.COORDINATOR and self.may_manage_contact(contact)
+        )
+
+    def may_curate_tools(self) -> bool:
+        return self.role in (Role.ORGANISER, Role.COORDINATOR)
+
+    def may_mark_usage(self, iso3: str) -> bool:
+        """Which tools a country uses is noted by its focal point (or an organiser)."""
+        return self.is_organiser or (
+            self.role is Role.FOCAL_POINT and self.user.country_iso3 == iso3
         )
 
 
