@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import tempfile
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import Response, abort, send_file
 from flask_login import current_user, login_required
 
 from opsplanner.models import Role
 from opsplanner.services.scoping import Scope
+from opsplanner.services.tabular import write_csv, write_xlsx
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,3 +35,24 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+MIMETYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "vcf": "text/vcard",
+    "html": "text/html",
+    "pdf": "application/pdf",
+}
+
+
+def table_file(fmt: str, name: str, title: str, header: Any, rows: Any) -> Response:
+    """A table as a CSV or XLSX download, written by the formula-neutralising writers."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        if fmt == "csv":
+            write_csv(path, header, rows)
+        else:
+            write_xlsx(path, title, header, rows)
+        data = io.BytesIO(path.read_bytes())
+    return send_file(data, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=name)

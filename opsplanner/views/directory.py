@@ -5,13 +5,10 @@ and its confirmation rounds."""
 from __future__ import annotations
 
 import io
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -31,18 +28,9 @@ from opsplanner.models import Network, Role
 from opsplanner.services import contacts, sheets
 from opsplanner.services.errors import Conflict, DomainError
 from opsplanner.services.pdf import PdfUnavailable, html_to_pdf
-from opsplanner.services.tabular import write_csv, write_xlsx
-from opsplanner.views.common import roles_required, scope
+from opsplanner.views.common import MIMETYPES, roles_required, scope, table_file
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
-
-MIMETYPES = {
-    "csv": "text/csv",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "vcf": "text/vcard",
-    "html": "text/html",
-    "pdf": "application/pdf",
-}
 
 
 def _network_or_404(acronym: str) -> Network:
@@ -50,17 +38,6 @@ def _network_or_404(acronym: str) -> Network:
     if net is None:
         abort(404)
     return net
-
-
-def _table_file(fmt: str, name: str, title: str, header: Any, rows: Any) -> Response:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
-        if fmt == "csv":
-            write_csv(path, header, rows)
-        else:
-            write_xlsx(path, title, header, rows)
-        data = io.BytesIO(path.read_bytes())
-    return send_file(data, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=name)
 
 
 @bp.app_template_global()
@@ -230,7 +207,7 @@ def compare_export(fmt: str) -> Any:
     form = CompareForm(request.args)
     form.validate()
     header, rows = sheets.comparison_table(sheets.compare(form.chosen_fields(), form.filters()))
-    return _table_file(fmt, f"network-comparison.{fmt}", "Networks", header, rows)
+    return table_file(fmt, f"network-comparison.{fmt}", "Networks", header, rows)
 
 
 # -- the focal-point directory --------------------------------------------------------------
@@ -280,7 +257,7 @@ def contacts_export(fmt: str) -> Any:
     if fmt == "vcf":
         data = io.BytesIO(contacts.to_vcards(rows).encode("utf-8"))
         return send_file(data, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=name)
-    return _table_file(fmt, name, "Directory", contacts.EXPORT_HEADER, contacts.export_rows(rows))
+    return table_file(fmt, name, "Directory", contacts.EXPORT_HEADER, contacts.export_rows(rows))
 
 
 @bp.route("/contacts/new", methods=["GET", "POST"])

@@ -3,12 +3,9 @@ networks, the focal-point directory, and the readiness and coverage views."""
 
 from __future__ import annotations
 
-import io
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -21,15 +18,9 @@ from opsplanner.services import audit, charts, enrolment, phases, priorities, re
 from opsplanner.services import operations as ops
 from opsplanner.services.errors import DomainError
 from opsplanner.services.markdown import render_markdown
-from opsplanner.services.tabular import write_csv, write_xlsx
-from opsplanner.views.common import roles_required, scope
+from opsplanner.views.common import roles_required, scope, table_file
 
 bp = Blueprint("setup", __name__, url_prefix="/operations/<int:operation_id>")
-
-MIMETYPES = {
-    "csv": "text/csv",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def _organiser_operation(operation_id: int) -> Any:
@@ -242,14 +233,7 @@ def directory(operation_id: int, fmt: str) -> Any:
     )
     db.session.commit()
     name = f"{op.code_name.lower().replace(' ', '-')}-focal-points.{fmt}"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
-        if fmt == "csv":
-            write_csv(path, enrolment.DIRECTORY_HEADER, rows)
-        else:
-            write_xlsx(path, "Focal points", enrolment.DIRECTORY_HEADER, rows)
-        data = io.BytesIO(path.read_bytes())
-    return send_file(data, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=name)
+    return table_file(fmt, name, "Focal points", enrolment.DIRECTORY_HEADER, rows)
 
 
 # -- coordination views -------------------------------------------------------------------
