@@ -7,6 +7,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from opsplanner.extensions import db
@@ -50,25 +51,32 @@ def authenticate(email: str, password: str) -> User | None:
 
 def check_password_strength(password: str, email: str = "") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"use at least {MIN_PASSWORD_LENGTH} characters", field="password")
+        raise DomainError(
+            _("use at least %(n)d characters", n=MIN_PASSWORD_LENGTH), field="password"
+        )
     if email and email.split("@")[0].lower() in password.lower():
-        raise DomainError("the password must not contain your e-mail name", field="password")
+        raise DomainError(_("the password must not contain your e-mail name"), field="password")
 
 
 def validate_scope(role: Role, country_iso3: str | None, network_id: int | None) -> None:
     if role is Role.FOCAL_POINT:
         if not country_iso3 or db.session.get(Country, country_iso3) is None:
-            raise DomainError("a national focal point needs a country", field="country")
+            raise DomainError(_("a national focal point needs a country"), field="country")
         if network_id:
-            raise DomainError("a national focal point is scoped to a country only", field="network")
+            raise DomainError(
+                _("a national focal point is scoped to a country only"), field="network"
+            )
     elif role is Role.COORDINATOR:
         if not network_id or db.session.get(Network, network_id) is None:
-            raise DomainError("a network coordinator needs a network", field="network")
+            raise DomainError(_("a network coordinator needs a network"), field="network")
         if country_iso3:
-            raise DomainError("a network coordinator is scoped to a network only", field="country")
+            raise DomainError(
+                _("a network coordinator is scoped to a network only"), field="country"
+            )
     elif country_iso3 or network_id:
         raise DomainError(
-            f"the {role.value} role is not scoped to a country or network", field="role"
+            _("the %(role)s role is not scoped to a country or network", role=role.value),
+            field="role",
         )
 
 
@@ -95,7 +103,7 @@ def create_user(
 ) -> User:
     email = email.strip().lower()
     if find_by_email(email) is not None:
-        raise Conflict("an account with this e-mail already exists", field="email")
+        raise Conflict(_("an account with this e-mail already exists"), field="email")
     validate_scope(role, country_iso3, network_id)
     user = User(
         email=email,
@@ -140,7 +148,7 @@ def accept_invite(user: User, password: str) -> None:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
-        raise DomainError("the current password is not correct", field="current_password")
+        raise DomainError(_("the current password is not correct"), field="current_password")
     check_password_strength(new, user.email)
     user.password_hash = hash_password(new)
     user.session_version += 1  # signs out every other session
@@ -159,7 +167,7 @@ def update_user(
 ) -> None:
     validate_scope(role, country_iso3, network_id)
     if user.id == by.id and (not active or role is not Role.ORGANISER):
-        raise DomainError("you cannot demote or disable your own account", field="role")
+        raise DomainError(_("you cannot demote or disable your own account"), field="role")
     before = _snapshot(user)
     scope_changed = (user.role, user.country_iso3, user.network_id, user.active) != (
         role,

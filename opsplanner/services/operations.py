@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from opsplanner.extensions import db
@@ -42,20 +43,22 @@ def check_schedule(data: OperationInput) -> list[tuple[str, str]]:
     """Every scheduling rule, as (field, message) pairs; empty when the schedule holds."""
     errors: list[tuple[str, str]] = []
     if data.window_end < data.window_start:
-        errors.append(("window_end", "the window must end on or after its start"))
+        errors.append(("window_end", _("the window must end on or after its start")))
     if data.window_end >= data.world_wildlife_day:
-        errors.append(("window_end", "the window must end before World Wildlife Day"))
+        errors.append(("window_end", _("the window must end before World Wildlife Day")))
     deadline = data.reporting_deadline.astimezone(UTC).date()
     if not (data.window_end <= deadline <= data.world_wildlife_day):
         errors.append(
             (
                 "reporting_deadline",
-                "the reporting deadline must fall between the end of the window "
-                "and World Wildlife Day",
+                _(
+                    "the reporting deadline must fall between the end of the window "
+                    "and World Wildlife Day"
+                ),
             )
         )
     if data.embargo_until.astimezone(UTC).date() < data.world_wildlife_day:
-        errors.append(("embargo_until", "the embargo must not end before World Wildlife Day"))
+        errors.append(("embargo_until", _("the embargo must not end before World Wildlife Day")))
     return errors
 
 
@@ -107,7 +110,7 @@ def create_operation(data: OperationInput, by: User) -> Operation:
         select(Operation.id).where(func.lower(Operation.code_name) == code_name.lower())
     )
     if exists:
-        raise Conflict("an operation with this code name already exists", field="code_name")
+        raise Conflict(_("an operation with this code name already exists"), field="code_name")
     op = Operation(
         code_name=code_name,
         organising_agency=data.organising_agency,
@@ -137,10 +140,13 @@ def invite_country(
         )
     )
     if existing is not None:
-        raise Conflict(f"{country.name} is already enrolled in {op.code_name}", field="country")
+        raise Conflict(
+            _("%(country)s is already enrolled in %(op)s", country=country.name, op=op.code_name),
+            field="country",
+        )
     if op.phase in (OperationPhase.PUBLISHED, OperationPhase.ARCHIVED):
         raise DomainError(
-            "a published or archived operation takes no new countries", field="country"
+            _("a published or archived operation takes no new countries"), field="country"
         )
     p = Participation(operation=op, country=country, network=network)
     db.session.add(p)
@@ -166,11 +172,11 @@ RESPONSES = {
 
 def respond(p: Participation, status: ParticipationStatus, note: str, by: User) -> None:
     if status not in RESPONSES:
-        raise DomainError("answer with confirmed, declined or withdrawn", field="status")
+        raise DomainError(_("answer with confirmed, declined or withdrawn"), field="status")
     if status is ParticipationStatus.WITHDRAWN and p.status is not ParticipationStatus.CONFIRMED:
-        raise DomainError("only a confirmed participation can be withdrawn", field="status")
+        raise DomainError(_("only a confirmed participation can be withdrawn"), field="status")
     if p.operation.phase in (OperationPhase.PUBLISHED, OperationPhase.ARCHIVED):
-        raise DomainError("the operation is closed", field="status")
+        raise DomainError(_("the operation is closed"), field="status")
     before = {"status": str(p.status), "note": p.status_note}
     if by.role is Role.FOCAL_POINT and by not in p.focal_points:
         # The focal point who answers for their country is its contact for the operation.
@@ -212,7 +218,8 @@ def update_operation(
     once reporting opens."""
     if op.phase not in GUIDELINES_EDITABLE:
         raise DomainError(
-            f"the operation is {op.phase.value}: its set-up is fixed", field="code_name"
+            _("the operation is %(phase)s: its set-up is fixed", phase=op.phase.value),
+            field="code_name",
         )
     before = _snapshot(op) | {"guidelines": op.guidelines, "timezone": op.timezone}
     schedule = (
@@ -231,7 +238,7 @@ def update_operation(
     )
     if schedule != current and op.phase not in SCHEDULE_EDITABLE:
         raise DomainError(
-            "the schedule is fixed once the operation is active", field="window_start"
+            _("the schedule is fixed once the operation is active"), field="window_start"
         )
     if errors := check_schedule(data):
         field, message = errors[0]
@@ -243,7 +250,7 @@ def update_operation(
         )
     )
     if clash:
-        raise Conflict("an operation with this code name already exists", field="code_name")
+        raise Conflict(_("an operation with this code name already exists"), field="code_name")
     op.code_name, op.organising_agency = code_name, data.organising_agency
     (
         op.window_start,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from opsplanner.extensions import db
@@ -31,25 +32,28 @@ def check_priority(data: PriorityInput) -> list[tuple[str, str]]:
     """Every rule on a priority, as (field, message) pairs."""
     errors: list[tuple[str, str]] = []
     if data.commodity and data.commodity not in commodities():
-        errors.append(("commodity", f"unknown commodity category {data.commodity!r}"))
+        errors.append(("commodity", _("unknown commodity category %(code)r", code=data.commodity)))
     elif data.kind is PriorityKind.COMMODITY and not data.commodity:
-        errors.append(("commodity", "choose the commodity category this priority targets"))
+        errors.append(("commodity", _("choose the commodity category this priority targets")))
     for name in ("origin_codes", "transit_codes", "destination_codes"):
         if bad := areas.unknown_codes(getattr(data, name)):
-            errors.append((name, "unknown country or region code(s): " + ", ".join(bad)))
+            errors.append(
+                (name, _("unknown country or region code(s): %(codes)s", codes=", ".join(bad)))
+            )
     if data.kind is PriorityKind.TRADE_ROUTE and not (data.origin_codes and data.destination_codes):
         errors.append(
-            ("origin_codes", "a trade route needs at least one origin and one destination")
+            ("origin_codes", _("a trade route needs at least one origin and one destination"))
         )
     if bad := [c for c in data.conveyances if c not in conveyances()]:
-        errors.append(("conveyances", "unknown conveyance(s): " + ", ".join(bad)))
+        errors.append(("conveyances", _("unknown conveyance(s): %(codes)s", codes=", ".join(bad))))
     return errors
 
 
 def _editable(op: Operation) -> None:
     if op.phase not in EDITABLE_PHASES:
         raise DomainError(
-            f"priorities are fixed once the operation is {op.phase.value}", field="title"
+            _("priorities are fixed once the operation is %(phase)s", phase=op.phase.value),
+            field="title",
         )
 
 
