@@ -29,6 +29,7 @@ REFERENCE_TABLES = (
     "network",
     "network_membership",
     "activity_type",
+    "species",
     "alembic_version",
 )
 
@@ -294,3 +295,64 @@ def api_tokens(users: dict[str, Any]) -> dict[str, str]:
     raw = {key: accounts.create_token(user, f"{key} test token") for key, user in users.items()}
     db.session.commit()
     return raw
+
+
+@pytest.fixture
+def reporting(operation: Any) -> Any:
+    """``operation`` moved into reporting: every invited country confirmed, two commodity
+    priorities (rank 1 ivory, rank 2 pangolin scales)."""
+    from opsplanner.models import OperationPhase, ParticipationStatus, Priority, PriorityKind
+
+    for p in operation.participations:
+        p.status = ParticipationStatus.CONFIRMED
+    db.session.add_all(
+        [
+            Priority(
+                operation=operation,
+                rank=1,
+                kind=PriorityKind.COMMODITY,
+                title="Ivory",
+                commodity="ivory",
+            ),
+            Priority(
+                operation=operation,
+                rank=2,
+                kind=PriorityKind.COMMODITY,
+                title="Pangolin scales",
+                commodity="pangolin_scales",
+            ),
+        ]
+    )
+    operation.phase = OperationPhase.REPORTING
+    db.session.commit()
+    return operation
+
+
+def seizure_row(**overrides: Any) -> dict[str, Any]:
+    """A valid seizure as template columns (strings), for Operation Test Shield's window."""
+    row = {
+        "national_reference": "TH-2027-001",
+        "seized_on": "2027-02-05",
+        "place": "Suvarnabhumi Airport cargo terminal",
+        "port": "BKK",
+        "agency": "customs",
+        "detection_method": "xray_scanner",
+        "species": "Manis javanica",
+        "species_other": "",
+        "commodity": "pangolin_scales",
+        "description": "Scales in sacks declared as fish maw",
+        "quantity_1": "120.5",
+        "unit_1": "kg",
+        "conveyance": "air_cargo",
+        "origin": "NGA",
+        "transit": "ETH ARE",
+        "destination": "THA",
+        "online_linked": "no",
+        "priority": "2",
+        "suspects": "2",
+        "arrests": "1",
+        "sensitive": "no",
+        "publishable": "yes",
+    }
+    row.update(overrides)
+    return row

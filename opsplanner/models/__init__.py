@@ -43,6 +43,20 @@ from opsplanner.models.reference import (
     NetworkMaturity,
     NetworkMembership,
 )
+from opsplanner.models.results import (
+    CountryReport,
+    DetectionMethod,
+    HighlightCase,
+    ImportBatch,
+    ImportStatus,
+    RecordSource,
+    ReportReminder,
+    ReportStatus,
+    ReportTransition,
+    Seizure,
+    SeizureQuantity,
+    Species,
+)
 from opsplanner.models.users import ApiToken, Role, User
 
 __all__ = [
@@ -60,6 +74,11 @@ __all__ = [
     "ContactConfirmation",
     "ContactKind",
     "Country",
+    "CountryReport",
+    "DetectionMethod",
+    "HighlightCase",
+    "ImportBatch",
+    "ImportStatus",
     "Job",
     "JobStatus",
     "Mandate",
@@ -80,8 +99,15 @@ __all__ = [
     "PlanComment",
     "Priority",
     "PriorityKind",
+    "RecordSource",
+    "ReportReminder",
+    "ReportStatus",
+    "ReportTransition",
     "Role",
+    "Seizure",
+    "SeizureQuantity",
     "SheetReminder",
+    "Species",
     "ToolService",
     "ToolUsage",
     "User",

@@ -22,6 +22,7 @@ from opsplanner.models import (
     NetworkForm,
     NetworkMaturity,
     NetworkMembership,
+    Species,
 )
 from opsplanner.reference import DATA_DIR
 from opsplanner.reference.vocabularies import activity_type_entries
@@ -36,13 +37,16 @@ class LoadReport:
     memberships_added: int = 0
     memberships_removed: int = 0
     activity_types_added: int = 0
+    species_added: int = 0
+    species_updated: int = 0
 
     def __str__(self) -> str:
         return (
             f"countries +{self.countries_added} ~{self.countries_updated}; "
             f"networks +{self.networks_added} ~{self.networks_updated}; "
             f"memberships +{self.memberships_added} -{self.memberships_removed}; "
-            f"activity types +{self.activity_types_added}"
+            f"activity types +{self.activity_types_added}; "
+            f"species +{self.species_added} ~{self.species_updated}"
         )
 
 
@@ -128,7 +132,35 @@ def load_reference() -> LoadReport:
         _sync_memberships(network, entry.get("members", []), report)
     db.session.flush()
     _add_missing_activity_types(report)
+    _sync_species(report)
     return report
+
+
+def read_species() -> list[dict[str, Any]]:
+    with (DATA_DIR / "species.json").open(encoding="utf-8") as fh:
+        return json.load(fh)["taxa"]
+
+
+def _sync_species(report: LoadReport) -> None:
+    """Add or refresh the shipped taxa. Taxa are never removed: seizures point at them."""
+    existing = {s.scientific_name: s for s in db.session.scalars(select(Species))}
+    for entry in read_species():
+        values = {
+            "common_name": entry.get("common_name", ""),
+            "rank": entry.get("rank", "species"),
+            "taxon_group": entry["taxon_group"],
+            "cites_appendix": entry.get("cites_appendix") or "",
+            "appendix_note": entry.get("appendix_note") or "",
+            "commodities": list(entry.get("commodities", [])),
+            "synonyms": list(entry.get("synonyms", [])),
+        }
+        taxon = existing.get(entry["scientific_name"])
+        if taxon is None:
+            db.session.add(Species(scientific_name=entry["scientific_name"], **values))
+            report.species_added += 1
+        elif _apply(taxon, values):
+            report.species_updated += 1
+    db.session.flush()
 
 
 def _add_missing_activity_types(report: LoadReport) -> None:
