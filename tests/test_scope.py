@@ -8,7 +8,6 @@ A route added without a row here fails ``test_the_matrix_covers_every_route``.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,10 +35,20 @@ from opsplanner.models import (
 from opsplanner.services import accounts, activities, briefings
 from opsplanner.services import jobs as jobs_service
 from opsplanner.services import operations as ops
+from tests import scope_results_api, scope_results_imports, scope_results_views
 from tests.conftest import bearer, csrf_token, location_path, signed_in
+from tests.scope_cases import (
+    PATCH,
+    ROLES,
+    A,
+    Case,
+    G,
+    P,
+    api_expect,
+    expect,
+)
+from tests.scope_results_world import results_world
 
-ROLES = ("organiser", "coord_asean", "coord_latf", "fp_tha", "fp_ken", "comms", "anonymous")
-SIGNED_IN = ROLES[:-1]
 OWN_COUNTRY = {"fp_tha": "THA", "fp_ken": "KEN"}
 INVITED = ("THA", "VNM", "KEN", "UGA", "FRA")
 VISIBLE_COUNTRIES = {
@@ -51,22 +60,6 @@ VISIBLE_COUNTRIES = {
 }
 
 
-def expect(default: int = 404, *, anonymous: int = 302, **by_role: int) -> dict[str, int]:
-    """Expected status per role: ``default`` for every signed-in role not named."""
-    unknown = set(by_role) - set(SIGNED_IN)
-    assert not unknown, unknown
-    return {**dict.fromkeys(SIGNED_IN, default), **by_role, "anonymous": anonymous}
-
-
-@dataclass(frozen=True)
-class Case:
-    method: str
-    url: str  # formatted with the world's ids, e.g. "/operations/{op}"
-    expected: dict[str, int]
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-G, P = "GET", "POST"
 EVERYONE = expect(200)
 PUBLIC = expect(200, anonymous=200)
 NOBODY = expect(404)
@@ -641,12 +634,6 @@ WEB: dict[str, list[Case]] = {
 }
 
 # -- the JSON API -----------------------------------------------------------------------------
-A = "/api/v1"
-PATCH = "PATCH"
-
-
-def api_expect(default: int = 404, **by_role: int) -> dict[str, int]:
-    return expect(default, anonymous=401, **by_role)
 
 
 API_ALL = api_expect(200)
@@ -994,6 +981,13 @@ API: dict[str, list[Case]] = {
 }
 
 
+# -- the results routes, one module per area --------------------------------------------------
+RESULTS_AREAS = (scope_results_views, scope_results_imports, scope_results_api)
+for _area in RESULTS_AREAS:
+    WEB.update(_area.WEB)
+    API.update(_area.API)
+
+
 # -- the world the matrix runs in -------------------------------------------------------------
 def schedule(year: int) -> dict[str, Any]:
     return {
@@ -1058,6 +1052,10 @@ def world(app, users, operation, api_tokens, monkeypatch) -> dict[str, Any]:
     plans = plan_world(operation, prio, users)
     briefs = briefing_world(operation, users)
     directory = directory_world(users)
+    results = results_world(users)
+    for area in RESULTS_AREAS:
+        if hasattr(area, "extend_world"):
+            results.update(area.extend_world(results))
     token_ids = {
         key: db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == user.id))
         for key, user in users.items()
@@ -1081,6 +1079,7 @@ def world(app, users, operation, api_tokens, monkeypatch) -> dict[str, Any]:
         **plans,
         **briefs,
         **directory,
+        **results,
     }
 
 
@@ -1319,7 +1318,9 @@ def test_a_coordinator_sees_only_its_member_states(app, world, role, members, ou
     listed = api.get(f"{A}/operations/{op}/participations", headers=headers).get_json()
     assert {p["country"] for p in listed["items"]} == members
     visible_ops = {o["id"] for o in api.get(f"{A}/operations", headers=headers).get_json()["items"]}
-    assert visible_ops == ({op} if role == "coord_asean" else {op, world["other"]})
+    # the results operation has both networks' member states too
+    expected = {op, world["rop"]} | (set() if role == "coord_asean" else {world["other"]})
+    assert visible_ops == expected
 
 
 def test_a_member_state_without_a_coordinating_network_is_still_the_coordinators(app, world, users):
