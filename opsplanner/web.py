@@ -64,12 +64,15 @@ def register_blueprints(app: Flask) -> None:
     from opsplanner.views.admin import bp as admin_bp
     from opsplanner.views.auth import bp as auth_bp
     from opsplanner.views.briefings import bp as briefings_bp
+    from opsplanner.views.completeness import bp as completeness_bp
     from opsplanner.views.directory import bp as directory_bp
+    from opsplanner.views.imports import bp as imports_bp
     from opsplanner.views.jobs import bp as jobs_bp
     from opsplanner.views.main import bp as main_bp
     from opsplanner.views.operations import bp as operations_bp
     from opsplanner.views.plans import bp as plans_bp
     from opsplanner.views.reference import bp as reference_bp
+    from opsplanner.views.results import bp as results_bp
     from opsplanner.views.setup import bp as setup_bp
     from opsplanner.views.tools import bp as tools_bp
 
@@ -80,6 +83,9 @@ def register_blueprints(app: Flask) -> None:
         setup_bp,
         briefings_bp,
         plans_bp,
+        results_bp,
+        imports_bp,
+        completeness_bp,
         reference_bp,
         directory_bp,
         tools_bp,

@@ -35,7 +35,12 @@ from opsplanner.models import (
 from opsplanner.services import accounts, activities, briefings
 from opsplanner.services import jobs as jobs_service
 from opsplanner.services import operations as ops
-from tests import scope_results_api, scope_results_imports, scope_results_views
+from tests import (
+    scope_results_api,
+    scope_results_completeness,
+    scope_results_imports,
+    scope_results_views,
+)
 from tests.conftest import bearer, csrf_token, location_path, signed_in
 from tests.scope_cases import (
     PATCH,
@@ -982,7 +987,12 @@ API: dict[str, list[Case]] = {
 
 
 # -- the results routes, one module per area --------------------------------------------------
-RESULTS_AREAS = (scope_results_views, scope_results_imports, scope_results_api)
+RESULTS_AREAS = (
+    scope_results_views,
+    scope_results_imports,
+    scope_results_api,
+    scope_results_completeness,
+)
 for _area in RESULTS_AREAS:
     WEB.update(_area.WEB)
     API.update(_area.API)

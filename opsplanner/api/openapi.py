@@ -355,18 +355,32 @@ PATHS: dict[str, Any] = {
 
 def _merged_paths() -> dict[str, Any]:
     """The core paths plus those documented next to their routes in other API modules."""
-    from opsplanner.api import activities, briefings, directory, setup
-
     paths = {path: dict(methods) for path, methods in PATHS.items()}
-    for module in (setup, activities, briefings, directory):
+    for module in documented_modules():
         for path, methods in module.docs().items():
             paths.setdefault(path, {}).update(methods)
     return paths
 
 
-def document() -> dict[str, Any]:
-    from opsplanner.api import activities, briefings, directory, setup
+def documented_modules() -> tuple[Any, ...]:
+    """The API modules that document their own routes (``docs()``) and schemas (``SCHEMAS``)."""
+    from opsplanner.api import (
+        activities,
+        briefings,
+        completeness,
+        directory,
+        imports,
+        results,
+        setup,
+    )
 
+    return (setup, activities, briefings, directory, results, imports, completeness)
+
+
+def document() -> dict[str, Any]:
+    schemas = dict(SCHEMAS)
+    for module in documented_modules():
+        schemas.update(module.SCHEMAS)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -380,13 +394,7 @@ def document() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                **SCHEMAS,
-                **setup.SCHEMAS,
-                **activities.SCHEMAS,
-                **briefings.SCHEMAS,
-                **directory.SCHEMAS,
-            },
+            "schemas": schemas,
         },
         "paths": _merged_paths(),
     }

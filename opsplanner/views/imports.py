@@ -1,0 +1,7 @@
+"""Results reporting pages: imports (filled in by the results work)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("imports", __name__)
