@@ -104,7 +104,7 @@ class CountryReport(db.Model):
     transitions: Mapped[list[ReportTransition]] = relationship(
         back_populates="report",
         cascade="all, delete-orphan",
-        order_by="ReportTransition.at, ReportTransition.id",
+        order_by="ReportTransition.id",
     )
 
     __mapper_args__ = {"version_id_col": version}
