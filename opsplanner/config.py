@@ -123,3 +123,19 @@ class TestConfig(Config):
     JOB_LEASE_SECONDS = 30
     RECONCILE_INTERVAL_SECONDS = 1.0
     SERVER_NAME = None
+
+
+# Spreadsheet and API imports of seizures (services/imports.py): appended to Config.
+Config.IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_MB", 50)) * 1024 * 1024
+Config.IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 200_000))
+# An .xlsx is a zip: refuse it before opening when it declares more than this uncompressed,
+# or when one of its parts inflates more than IMPORT_MAX_ZIP_RATIO times (a zip bomb).
+# (openpyxl holds a workbook's shared strings in memory: they may take a quarter of it)
+Config.IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_MB", 512)) * (
+    1024 * 1024
+)
+Config.IMPORT_MAX_ZIP_RATIO = int(os.environ.get("IMPORT_MAX_ZIP_RATIO", 200))
+# Errors kept on a rejected batch (the count is always the total).
+Config.IMPORT_MAX_ERRORS_KEPT = 500
+# Rows validated and written per round trip.
+Config.IMPORT_CHUNK_ROWS = 1000
