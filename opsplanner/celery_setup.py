@@ -51,6 +51,11 @@ def celery_config(app: Flask) -> dict[str, Any]:
                 "task": "opsplanner.remind_stale_sheets",
                 "schedule": timedelta(hours=24),
             },
+            # Countries whose results are not in as the deadline nears (7 days, 2 days, overdue).
+            "remind-report-deadlines": {
+                "task": "opsplanner.remind_report_deadlines",
+                "schedule": timedelta(hours=24),
+            },
         },
         "task_always_eager": app.config.get("CELERY_TASK_ALWAYS_EAGER", False),
     }

@@ -130,7 +130,9 @@ def test_reload_is_idempotent_and_repairs_drift(app):
     report = load_reference()
     db.session.commit()
     assert counts() == before
-    assert str(report) == "countries +0 ~0; networks +0 ~0; memberships +0 -0; activity types +0"
+    assert str(report) == (
+        "countries +0 ~0; networks +0 ~0; memberships +0 -0; activity types +0; species +0 ~0"
+    )
 
     # Someone edits the reference by hand; the next load puts the shipped data back.
     naweg = db.session.scalar(select(Network).where(Network.acronym == "NAWEG"))

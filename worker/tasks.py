@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from opsplanner.services import broker, jobs, sheets
+from opsplanner.services import broker, jobs, report_reminders, sheets
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +38,9 @@ def clean_broker() -> int:
 def remind_stale_sheets() -> int:
     # Idempotent: one reminder per sheet and stale period, however often this runs.
     return len(sheets.remind_stale())
+
+
+@shared_task(name="opsplanner.remind_report_deadlines", ignore_result=True)
+def remind_report_deadlines() -> int:
+    # Idempotent: one reminder per country and stage (7d, 2d, overdue), however often this runs.
+    return len(report_reminders.remind_due())

@@ -3,8 +3,11 @@ static/js/charts.js draws it, so no inline script is needed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import plotly.graph_objects as go
 
+from opsplanner.services.completeness import CommodityLine, Tally
 from opsplanner.services.readiness import Coverage, ReadinessRow
 
 PALETTE = {
@@ -60,6 +63,59 @@ def coverage_heatmap(cov: Coverage) -> go.Figure:
         margin={"l": 260, "r": 10, "t": 10, "b": 120},
         height=max(260, 48 * len(cov.priorities) + 140),
         yaxis={"autorange": "reversed"},
+    )
+    return fig
+
+
+def reporting_rates_chart(rows: Sequence[Tally]) -> go.Figure:
+    """Per network (or region): the share of the expected countries that reported, and that
+    reported on time (grouped bars, in percent)."""
+    labels = [r.label for r in rows]
+    fig = go.Figure()
+    for name, values, colour in (
+        ("Reported", [round(100 * r.reporting_rate, 1) for r in rows], PALETTE["confirmed"]),
+        ("On time", [round(100 * r.on_time_rate, 1) for r in rows], PALETTE["briefed"]),
+    ):
+        fig.add_bar(
+            name=name,
+            x=labels,
+            y=values,
+            marker_color=colour,
+            customdata=[
+                [r.reported if name == "Reported" else r.on_time, r.expected] for r in rows
+            ],
+            hovertemplate="%{x}: %{y}% (%{customdata[0]} of %{customdata[1]})<extra>"
+            + name
+            + "</extra>",
+        )
+    fig.update_layout(
+        barmode="group",
+        font=FONT,
+        margin={"l": 50, "r": 10, "t": 30, "b": 90},
+        legend={"orientation": "h", "y": 1.12},
+        yaxis={"title": "% of the expected countries", "range": [0, 100]},
+        height=380,
+    )
+    return fig
+
+
+def seizures_by_commodity_chart(lines: Sequence[CommodityLine]) -> go.Figure:
+    """Seizures per commodity category (counts: quantities in different units are not added)."""
+    ordered = sorted(lines, key=lambda c: c.seizures)
+    fig = go.Figure(
+        go.Bar(
+            x=[c.seizures for c in ordered],
+            y=[c.label for c in ordered],
+            orientation="h",
+            marker_color=PALETTE["planned"],
+            hovertemplate="%{y}: %{x} seizures<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        font=FONT,
+        margin={"l": 200, "r": 10, "t": 10, "b": 40},
+        xaxis_title="seizures",
+        height=max(220, 28 * len(ordered) + 80),
     )
     return fig
 

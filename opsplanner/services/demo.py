@@ -1,5 +1,6 @@
 """A realistic demo: an operation in planning with the seed document's networks enrolling
-their member states, and one account for every role."""
+their member states, last year's operation in its reporting phase with its results
+(``demo_results``), and one account for every role."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from opsplanner.services import operations as ops
 from opsplanner.services.demo_briefings import add_demo_briefings
 from opsplanner.services.demo_directory import add_demo_directory
 from opsplanner.services.demo_plans import add_demo_plans
+from opsplanner.services.demo_results import add_demo_results
 from opsplanner.services.priorities import PriorityInput
 
 DEMO_PASSWORD = "wildlife-demo-2027"  # noqa: S105 - printed for the demo on purpose
@@ -140,10 +142,11 @@ def load_demo(today: date | None = None) -> dict[str, int]:
             created["users"] += 1
         users[email] = user
 
+    organiser = users["organiser@demo.opsplanner.org"]
     op = db.session.scalar(select(Operation).where(Operation.code_name == DEMO_OPERATION))
     if op is not None:
-        return created
-    organiser = users["organiser@demo.opsplanner.org"]
+        # last year's operation with its results (added once, also to an older demo)
+        return created | add_demo_results(organiser, today)
     wwd = date(today.year + (1 if (today.month, today.day) > (2, 1) else 0), 3, 3)
     schedule = ops.default_schedule(wwd)
     op = ops.create_operation(
@@ -198,4 +201,6 @@ def load_demo(today: date | None = None) -> dict[str, int]:
     phases.move(op, OperationPhase.BRIEFING, organiser, note="Priorities agreed; briefings held")
     db.session.flush()
     created |= add_demo_directory(rng, today)
+    # Last year's operation, in its reporting phase: what results look like.
+    created |= add_demo_results(organiser, today)
     return created
