@@ -17,7 +17,6 @@ two-day reminder, not the seven-day one as well.
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -38,9 +37,6 @@ from opsplanner.services import audit, mailer
 from opsplanner.services.completeness import focal_point_emails, is_reported, reports_of
 from opsplanner.services.scoping import Scope
 
-log = logging.getLogger(__name__)
-
-MAX_SEND_ATTEMPTS = 3
 STAGES = ("7d", "2d", "overdue")
 STAGE_LEADS = {"7d": timedelta(days=7), "2d": timedelta(days=2)}
 # Before the deadline: while seizures are made and reported. After it: while late reports
@@ -208,28 +204,7 @@ def remind_due(
 def deliver(now: datetime | None = None) -> int:
     """Send the outbox by e-mail when SMTP is configured; without it the reminders stay in
     the outbox, shown in the app. Returns how many were sent."""
-    if not mailer.configured():
-        return 0
-    now = now or now_utc()
-    pending = db.session.scalars(
-        select(ReportReminder)
-        .where(ReportReminder.sent_at.is_(None), ReportReminder.attempts < MAX_SEND_ATTEMPTS)
-        .order_by(ReportReminder.id)
-    ).all()
-    sent = 0
-    for reminder in pending:
-        reminder.attempts += 1
-        try:
-            mailer.send(reminder.recipients, reminder.subject, reminder.body)
-        except Exception as exc:  # any SMTP failure: keep it for the next run
-            log.warning("report reminder %s not sent: %s", reminder.id, exc)
-            reminder.error = str(exc)[:500]
-        else:
-            reminder.sent_at = now
-            reminder.error = ""
-            sent += 1
-        db.session.commit()
-    return sent
+    return mailer.deliver_outbox(ReportReminder, now)
 
 
 def outbox(op: Operation, scope: Scope, limit: int = 500) -> list[ReportReminder]:

@@ -4,7 +4,6 @@ to the coordinators of stale sheets."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,12 +31,9 @@ from opsplanner.models import (
 from opsplanner.services import audit, mailer
 from opsplanner.services.errors import Conflict, DomainError
 
-log = logging.getLogger(__name__)
-
 # The meeting asked for a directory "updated every six months"; a day over half a year is
 # the line, so that a sheet saved on 1 March is not flagged on 31 August.
 STALE_AFTER = timedelta(days=183)
-MAX_SEND_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -501,28 +497,7 @@ def remind_stale(now: datetime | None = None) -> list[SheetReminder]:
 def deliver(now: datetime | None = None) -> int:
     """Send the outbox by e-mail when SMTP is configured; without it the reminders stay in
     the outbox, where coordinators see them in the app. Returns how many were sent."""
-    if not mailer.configured():
-        return 0
-    now = now or now_utc()
-    pending = db.session.scalars(
-        select(SheetReminder).where(
-            SheetReminder.sent_at.is_(None), SheetReminder.attempts < MAX_SEND_ATTEMPTS
-        )
-    ).all()
-    sent = 0
-    for reminder in pending:
-        reminder.attempts += 1
-        try:
-            mailer.send(reminder.recipients, reminder.subject, reminder.body)
-        except Exception as exc:  # any SMTP failure: keep it for the next run
-            log.warning("reminder %s not sent: %s", reminder.id, exc)
-            reminder.error = str(exc)[:500]
-        else:
-            reminder.sent_at = now
-            reminder.error = ""
-            sent += 1
-        db.session.commit()
-    return sent
+    return mailer.deliver_outbox(SheetReminder, now)
 
 
 def outbox(limit: int = 50) -> list[SheetReminder]:
