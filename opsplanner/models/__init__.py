@@ -25,6 +25,7 @@ from opsplanner.models.operations import (
     Priority,
     PriorityKind,
 )
+from opsplanner.models.packs import Pack, PackAudience, PackSection, PackStatus, PressTemplate
 from opsplanner.models.planning import (
     Activity,
     ActivityType,
@@ -93,10 +94,15 @@ __all__ = [
     "Operation",
     "OperationPhase",
     "OrganisingAgency",
+    "Pack",
+    "PackAudience",
+    "PackSection",
+    "PackStatus",
     "Participation",
     "ParticipationStatus",
     "PhaseChange",
     "PlanComment",
+    "PressTemplate",
     "Priority",
     "PriorityKind",
     "RecordSource",

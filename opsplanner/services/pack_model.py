@@ -8,18 +8,19 @@ total across units anywhere.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+
+from opsplanner.models.packs import PackAudience
 
 # How the public pack names the countries that did not consent to be named.
 OTHER_COUNTRIES = "Other participating countries"
 
 
-class Audience(enum.StrEnum):
-    PUBLIC = "public"  # approved, publishable, non-sensitive; only consenting countries named
-    INTERNAL = "internal"  # all approved results, for ICCWC partners
+# the audience of a pack: public (approved, publishable, non-sensitive; only consenting
+# countries named) or internal (all approved results, for ICCWC partners)
+Audience = PackAudience
 
 
 @dataclass(frozen=True)
