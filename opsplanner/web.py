@@ -66,10 +66,12 @@ def register_blueprints(app: Flask) -> None:
     from opsplanner.views.briefings import bp as briefings_bp
     from opsplanner.views.completeness import bp as completeness_bp
     from opsplanner.views.directory import bp as directory_bp
+    from opsplanner.views.figures import bp as figures_bp
     from opsplanner.views.imports import bp as imports_bp
     from opsplanner.views.jobs import bp as jobs_bp
     from opsplanner.views.main import bp as main_bp
     from opsplanner.views.operations import bp as operations_bp
+    from opsplanner.views.packs import bp as packs_bp
     from opsplanner.views.plans import bp as plans_bp
     from opsplanner.views.reference import bp as reference_bp
     from opsplanner.views.results import bp as results_bp
@@ -86,12 +88,14 @@ def register_blueprints(app: Flask) -> None:
         results_bp,
         imports_bp,
         completeness_bp,
+        figures_bp,
         reference_bp,
         directory_bp,
         tools_bp,
         admin_bp,
         account_bp,
         jobs_bp,
+        packs_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)

@@ -36,6 +36,8 @@ from opsplanner.services import accounts, activities, briefings
 from opsplanner.services import jobs as jobs_service
 from opsplanner.services import operations as ops
 from tests import (
+    scope_figures,
+    scope_packs,
     scope_results_api,
     scope_results_completeness,
     scope_results_imports,
@@ -992,6 +994,8 @@ RESULTS_AREAS = (
     scope_results_imports,
     scope_results_api,
     scope_results_completeness,
+    scope_figures,
+    scope_packs,
 )
 for _area in RESULTS_AREAS:
     WEB.update(_area.WEB)

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from opsplanner.services import broker, jobs, report_reminders, sheets
+from opsplanner.services import broker, jobs, packs, report_reminders, sheets
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,11 @@ def run_job(self, job_id: int) -> str:
 
 @shared_task(name="opsplanner.reconcile_jobs", ignore_result=True)
 def reconcile_jobs() -> list[int]:
-    return jobs.reconcile()
+    resent = jobs.reconcile()
+    # Packs whose sections all succeeded but whose assembly was never queued (a worker died
+    # between a section's commit and its join), and packs whose jobs gave up.
+    packs.reconcile_packs()
+    return resent
 
 
 @shared_task(name="opsplanner.clean_broker", ignore_result=True)
