@@ -581,7 +581,11 @@ def progress_of(pack: Pack) -> dict[str, Any]:
     sections = []
     for s in pack.sections:
         job = by_id.get(s.job_id) if s.job_id else None
-        if s.status is PackStatus.SUCCEEDED:
+        # the worker commits the section row before its job row: a succeeded job is a done
+        # section even when this read saw the section row from just before
+        if s.status is PackStatus.SUCCEEDED or (
+            job is not None and job.status is JobStatus.SUCCEEDED
+        ):
             percent = 100
         else:
             percent = job.progress if job is not None and job.status is JobStatus.RUNNING else 0
@@ -595,7 +599,9 @@ def progress_of(pack: Pack) -> dict[str, Any]:
                 "skipped": s.skipped,
             }
         )
-    if pack.status is PackStatus.SUCCEEDED:
+    if pack.status is PackStatus.SUCCEEDED or (
+        assemble_job is not None and assemble_job.status is JobStatus.SUCCEEDED
+    ):
         parts.append(100)
     elif assemble_job is not None and assemble_job.status is JobStatus.RUNNING:
         parts.append(assemble_job.progress)

@@ -87,6 +87,7 @@ def status(operation_id: int, pack_id: int) -> Any:
     op = s.operation_or_404(operation_id)
     pack = packs.pack_or_404(s, op, pack_id)
     body = packs.progress_of(pack)
+    body["zip_name"] = pack.zip_name
     if packs.may_download(s, pack):
         body["download_url"] = url_for("packs.download", operation_id=op.id, pack_id=pack.id)
     return jsonify(body)

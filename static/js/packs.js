@@ -17,6 +17,10 @@
     status.textContent = s.status;
     status.className = "badge badge-" + s.status;
     part("counts").textContent = s.done + " / " + s.total;
+    var zipName = part("zip-name");
+    if (zipName) {
+      zipName.textContent = s.zip_name || "";
+    }
     part("progress").value = s.percent;
     part("progress").textContent = s.percent + "%";
     var list = part("sections");
