@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from opsplanner.views.operations import bp as operations_bp
     from opsplanner.views.packs import bp as packs_bp
     from opsplanner.views.plans import bp as plans_bp
+    from opsplanner.views.press import bp as press_bp
     from opsplanner.views.reference import bp as reference_bp
     from opsplanner.views.results import bp as results_bp
     from opsplanner.views.setup import bp as setup_bp
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
         account_bp,
         jobs_bp,
         packs_bp,
+        press_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)

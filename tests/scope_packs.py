@@ -37,6 +37,7 @@ def _pack(operation_id: int, audience: PackAudience, embargo: datetime, version:
         operation_id=operation_id,
         audience=audience,
         data_version=version * 64,
+        inputs_version=version * 64,
         status=PackStatus.SUCCEEDED,
         embargo_until=embargo,
         seizures=1,

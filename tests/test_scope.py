@@ -38,6 +38,7 @@ from opsplanner.services import operations as ops
 from tests import (
     scope_figures,
     scope_packs,
+    scope_press,
     scope_results_api,
     scope_results_completeness,
     scope_results_imports,
@@ -996,6 +997,7 @@ RESULTS_AREAS = (
     scope_results_completeness,
     scope_figures,
     scope_packs,
+    scope_press,
 )
 for _area in RESULTS_AREAS:
     WEB.update(_area.WEB)

@@ -34,7 +34,7 @@ class Pack(db.Model):
     versions stay downloadable."""
 
     __tablename__ = "pack"
-    __table_args__ = (UniqueConstraint("operation_id", "audience", "data_version"),)
+    __table_args__ = (UniqueConstraint("operation_id", "audience", "inputs_version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     operation_id: Mapped[int] = mapped_column(
@@ -43,6 +43,9 @@ class Pack(db.Model):
     audience: Mapped[PackAudience] = mapped_column(str_enum(PackAudience, "pack_audience"))
     # sha256 of the snapshot's canonical serialisation
     data_version: Mapped[str] = mapped_column(String(64))
+    # sha256 of everything the files are made of: the data version, the press-release template
+    # and the embargo. The same inputs reuse the pack; an edited template builds a new one.
+    inputs_version: Mapped[str] = mapped_column(String(64))
     status: Mapped[PackStatus] = mapped_column(
         str_enum(PackStatus, "pack_status"), default=PackStatus.QUEUED
     )

@@ -91,6 +91,18 @@ def snapshot_path(pack: Pack) -> Path:
     return pack_dir(pack) / "snapshot.json"
 
 
+def press_template_path(pack: Pack) -> Path:
+    return pack_dir(pack) / "press-template.md"
+
+
+def inputs_version(data_version: str, press_template: str | None, embargo_until: datetime) -> str:
+    """What decides a pack's files besides the data: same inputs, same pack."""
+    digest = hashlib.sha256()
+    for part in (data_version, press_template or "", embargo_until.isoformat()):
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
 def section_dir(pack: Pack, name: str) -> Path:
     return pack_dir(pack) / "sections" / name
 
@@ -274,11 +286,14 @@ def request_pack(
             )
         )
     snapshot = take_snapshot(operation, audience)
+    template = db.session.get(PressTemplate, operation.id)
+    template_body = template.body if template is not None else None
+    inputs = inputs_version(snapshot.data_version, template_body, operation.embargo_until)
     existing = db.session.scalar(
         select(Pack).where(
             Pack.operation_id == operation.id,
             Pack.audience == audience,
-            Pack.data_version == snapshot.data_version,
+            Pack.inputs_version == inputs,
         )
     )
     if existing is not None:
@@ -290,6 +305,7 @@ def request_pack(
         operation_id=operation.id,
         audience=audience,
         data_version=snapshot.data_version,
+        inputs_version=inputs,
         status=PackStatus.QUEUED,
         embargo_until=operation.embargo_until,
         seizures=len(snapshot.seizures),
@@ -306,11 +322,14 @@ def request_pack(
             select(Pack).where(
                 Pack.operation_id == operation.id,
                 Pack.audience == audience,
-                Pack.data_version == snapshot.data_version,
+                Pack.inputs_version == inputs,
             )
         ).one()
     pack.sections = [PackSection(name=name, files=[], skipped=[]) for name in SECTIONS]
     _write_atomic(snapshot_path(pack), snapshot.to_json_bytes())
+    if template_body is not None:
+        # the template as it was asked for: a later edit makes another pack, not this one
+        _write_atomic(press_template_path(pack), template_body.encode("utf-8"))
     db.session.commit()
     _queue_sections(pack, scope)
     return pack
@@ -377,7 +396,8 @@ def load_snapshot(pack: Pack) -> Snapshot:
 
 def section_context(pack: Pack, snapshot: Snapshot, progress: ProgressFn) -> SectionContext:
     operation = pack.operation
-    template = db.session.get(PressTemplate, operation.id)
+    stored = press_template_path(pack)
+    template = stored.read_text(encoding="utf-8") if stored.is_file() else None
     built_at = pack.created_at
     return SectionContext(
         snapshot=snapshot,
@@ -385,7 +405,7 @@ def section_context(pack: Pack, snapshot: Snapshot, progress: ProgressFn) -> Sec
         notice=notice_for(pack.audience, pack.embargo_until, built_at),
         embargo_until=pack.embargo_until,
         organiser=str(operation.organising_agency),
-        press_template=template.body if template else None,
+        press_template=template,
         built_at=built_at,
         progress=progress,
     )

@@ -23,6 +23,7 @@ def upgrade():
     sa.Column('operation_id', sa.Integer(), nullable=False),
     sa.Column('audience', sa.Enum('public', 'internal', name='pack_audience', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('data_version', sa.String(length=64), nullable=False),
+    sa.Column('inputs_version', sa.String(length=64), nullable=False),
     sa.Column('status', sa.Enum('queued', 'building', 'succeeded', 'failed', name='pack_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('embargo_until', sa.DateTime(timezone=True), nullable=False),
     sa.Column('seizures', sa.Integer(), nullable=False),
@@ -37,7 +38,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['operation_id'], ['operation.id'], name=op.f('fk_pack_operation_id_operation'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['requested_by_id'], ['user.id'], name=op.f('fk_pack_requested_by_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pack')),
-    sa.UniqueConstraint('operation_id', 'audience', 'data_version', name=op.f('uq_pack_operation_id_audience_data_version'))
+    sa.UniqueConstraint('operation_id', 'audience', 'inputs_version', name=op.f('uq_pack_operation_id_audience_inputs_version'))
     )
     with op.batch_alter_table('pack', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pack_operation_id'), ['operation_id'], unique=False)
