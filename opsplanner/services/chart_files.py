@@ -4,7 +4,7 @@ Both work with no network at all, because packs are built and read on closed net
 
 - The HTML file inlines the vendored plotly.js and, for maps, the map geometry. plotly.js
   looks a geo subplot's topojson up in ``window.PlotlyGeoAssets.topojson[<scope>_<res>m]``
-  before fetching ``config.topojsonURL + name + ".json"`` (https://cdn.plot.ly/un/ by
+  before fetching ``config.topojsonURL + name + ".json"`` (plotly's own CDN address by
   default); the page fills that cache from an inline JSON block before plotly.js loads, the
   same global that plotly.js's own ``dist/plotly-geo-assets.js`` sets. Its config also points
   ``topojsonURL`` next to the file, so even a miss never reaches a CDN.

@@ -287,12 +287,15 @@ def output_dir(job: Job) -> Path:
 
 
 @contextmanager
-def atomic_output(job: Job) -> Iterator[Path]:
-    """Write a job's files into a scratch folder and move it into place only when complete,
-    so a reader never sees a half-written result and a rerun replaces, never duplicates."""
-    final = output_dir(job)
+def atomic_dir(final: Path) -> Iterator[Path]:
+    """Write into a scratch folder next to ``final`` and move it into place only when complete,
+    so a reader never sees a half-written result and a rerun replaces, never duplicates.
+    Scratch folders left by a killed attempt at the same folder are removed first."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    scratch = final.parent / f".tmp-{job.id}-{uuid.uuid4().hex}"
+    prefix = f".tmp-{final.name}-"
+    for stale in final.parent.glob(prefix + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    scratch = final.parent / f"{prefix}{uuid.uuid4().hex}"
     scratch.mkdir()
     try:
         yield scratch
@@ -300,12 +303,19 @@ def atomic_output(job: Job) -> Iterator[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     if final.exists():
-        retired = final.parent / f".old-{job.id}-{uuid.uuid4().hex}"
+        retired = final.parent / f".old-{final.name}-{uuid.uuid4().hex}"
         os.replace(final, retired)
         os.replace(scratch, final)
         shutil.rmtree(retired, ignore_errors=True)
     else:
         os.replace(scratch, final)
+
+
+@contextmanager
+def atomic_output(job: Job) -> Iterator[Path]:
+    """A job's output folder, written atomically (see ``atomic_dir``)."""
+    with atomic_dir(output_dir(job)) as scratch:
+        yield scratch
 
 
 def result_file(job: Job, name: str) -> Path | None:

@@ -34,8 +34,6 @@ import os
 import shutil
 import uuid
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -130,30 +128,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
         os.replace(scratch, path)
     finally:
         scratch.unlink(missing_ok=True)
-
-
-@contextmanager
-def atomic_dir(final: Path) -> Iterator[Path]:
-    """A scratch folder next to ``final`` that replaces it whole on success. Scratch folders
-    left by a killed attempt at the same folder are removed first."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".tmp-{final.name}-"
-    for stale in final.parent.glob(prefix + "*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    scratch = final.parent / f"{prefix}{uuid.uuid4().hex}"
-    scratch.mkdir()
-    try:
-        yield scratch
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
-    if final.exists():
-        retired = final.parent / f".old-{final.name}-{uuid.uuid4().hex}"
-        os.replace(final, retired)
-        os.replace(scratch, final)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(scratch, final)
 
 
 def list_files(folder: Path) -> list[dict[str, Any]]:
@@ -433,7 +407,7 @@ def build_section(job: Job, progress: ProgressFn) -> dict[str, Any]:
     snapshot = load_snapshot(pack)
     ctx = section_context(pack, snapshot, progress)
     delay = _section_delay(name)
-    with atomic_dir(section_dir(pack, name)) as scratch:
+    with jobs.atomic_dir(section_dir(pack, name)) as scratch:
         skipped = pack_sections.BUILDERS[name](ctx, scratch)
         if delay:
             import time
