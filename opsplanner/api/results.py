@@ -178,10 +178,7 @@ def _may_enter_or_403(s: Scope, p: Participation) -> None:
 
 # -- reports --------------------------------------------------------------------------------------
 def _on_time(p: Participation, r: CountryReport | None) -> bool | None:
-    """Whether the first submission came by the deadline; None until it is submitted."""
-    if r is None or r.first_submitted_at is None:
-        return None
-    return r.first_submitted_at <= p.operation.reporting_deadline
+    return reports.submitted_on_time(r, p.operation.reporting_deadline)
 
 
 def _status(r: CountryReport | None) -> ReportStatus:

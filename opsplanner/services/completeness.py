@@ -48,7 +48,7 @@ from opsplanner.models import (
 )
 from opsplanner.reference.vocabularies import commodities, units
 from opsplanner.services.readiness import NO_NETWORK
-from opsplanner.services.reports import COUNT_FIELDS, REPORTED_STATUSES
+from opsplanner.services.reports import COUNT_FIELDS, REPORTED_STATUSES, submitted_on_time
 from opsplanner.services.scoping import Scope
 
 NO_REGION = "(no region)"
@@ -188,11 +188,11 @@ def is_reported(status: ReportStatus | None) -> bool:
 
 
 def is_on_time(report: CountryReport | None, deadline: datetime) -> bool:
+    # counted on time: reported now, and first submitted by the deadline
     return (
         report is not None
         and is_reported(report.status)
-        and report.first_submitted_at is not None
-        and report.first_submitted_at <= deadline
+        and bool(submitted_on_time(report, deadline))
     )
 
 

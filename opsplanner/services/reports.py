@@ -82,6 +82,14 @@ def existing_report(p: Participation) -> CountryReport | None:
     return db.session.scalar(select(CountryReport).where(CountryReport.participation_id == p.id))
 
 
+def submitted_on_time(report: CountryReport | None, deadline: datetime) -> bool | None:
+    """Whether the first submission came by the deadline (later resubmissions after a return
+    do not move it); None until the report is first submitted."""
+    if report is None or report.first_submitted_at is None:
+        return None
+    return report.first_submitted_at <= deadline
+
+
 def status_of(p: Participation) -> ReportStatus:
     report = existing_report(p)
     return report.status if report else ReportStatus.DRAFT

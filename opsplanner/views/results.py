@@ -217,7 +217,7 @@ def _rows(op: Operation, participations: list[Participation]) -> list[Row]:
                 status=report.status if report else ReportStatus.DRAFT,
                 seizures=count,
                 first_submitted_at=first,
-                on_time=(first <= op.reporting_deadline) if first else None,
+                on_time=reports.submitted_on_time(report, op.reporting_deadline),
                 last_update=max(moments) if moments else None,
             )
         )
