@@ -14,6 +14,13 @@ from opsplanner.models.directory import (
     ToolService,
     ToolUsage,
 )
+from opsplanner.models.evaluation import (
+    EvaluationReminder,
+    EvaluationResponse,
+    NetworkChecklistItem,
+    Questionnaire,
+    ResponseStatus,
+)
 from opsplanner.models.jobs import Job, JobStatus
 from opsplanner.models.operations import (
     Operation,
@@ -77,6 +84,8 @@ __all__ = [
     "Country",
     "CountryReport",
     "DetectionMethod",
+    "EvaluationReminder",
+    "EvaluationResponse",
     "HighlightCase",
     "ImportBatch",
     "ImportStatus",
@@ -86,6 +95,7 @@ __all__ = [
     "MeetingMode",
     "MembershipKind",
     "Network",
+    "NetworkChecklistItem",
     "NetworkForm",
     "NetworkMaturity",
     "NetworkMembership",
@@ -105,10 +115,12 @@ __all__ = [
     "PressTemplate",
     "Priority",
     "PriorityKind",
+    "Questionnaire",
     "RecordSource",
     "ReportReminder",
     "ReportStatus",
     "ReportTransition",
+    "ResponseStatus",
     "Role",
     "Seizure",
     "SeizureQuantity",

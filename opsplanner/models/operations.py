@@ -57,6 +57,8 @@ class Operation(db.Model):
     world_wildlife_day: Mapped[date] = mapped_column(Date)
     reporting_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     embargo_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When evaluation answers are due; None until the organiser sets it (reminders need it).
+    evaluation_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     secure_channel: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     # Markdown written by the organiser; rendered through a sanitiser, never trusted as HTML.
