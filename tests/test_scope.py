@@ -36,6 +36,8 @@ from opsplanner.services import accounts, activities, briefings
 from opsplanner.services import jobs as jobs_service
 from opsplanner.services import operations as ops
 from tests import (
+    scope_archive,
+    scope_evaluation,
     scope_figures,
     scope_packs,
     scope_press,
@@ -43,6 +45,7 @@ from tests import (
     scope_results_completeness,
     scope_results_imports,
     scope_results_views,
+    scope_scoreboard,
 )
 from tests.conftest import bearer, csrf_token, location_path, signed_in
 from tests.scope_cases import (
@@ -998,6 +1001,9 @@ RESULTS_AREAS = (
     scope_figures,
     scope_packs,
     scope_press,
+    scope_evaluation,
+    scope_scoreboard,
+    scope_archive,
 )
 for _area in RESULTS_AREAS:
     WEB.update(_area.WEB)
