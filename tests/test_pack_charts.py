@@ -263,6 +263,32 @@ def test_sankey_nodes_and_links_equal_the_flows() -> None:
     }
 
 
+def test_sankey_draws_only_the_largest_links_and_says_so() -> None:
+    # 90 distinct links with distinct sizes, plus one repeated link whose parts are small but
+    # whose sum makes it one of the largest: the cut is made after adding repeats up.
+    flows = [
+        Flow(f"Origin {i}", f"Destination {i}", 100 + i, "origin", "destination") for i in range(90)
+    ]
+    flows += [Flow("Kenya", "Viet Nam", 120, "origin", "destination")] * 2
+    figures = make_figures(flows=flows)
+    every = {(f.source, f.target): 0 for f in flows}
+    for f in flows:
+        every[(f.source, f.target)] += f.seizures
+    largest = sorted(every.items(), key=lambda item: -item[1])[:10]
+
+    fig = pack_charts.route_chart(figures, top=10)
+    drawn = {(s[0], t[0]): v for (s, t), v in sankey_links(fig).items()}
+    assert drawn == dict(largest)
+    assert drawn[("Kenya", "Viet Nam")] == 240
+    assert "The 10 largest of 91 links" in fig.layout.title.text
+
+    # Under the limit nothing is left out and the title carries no note.
+    small = pack_charts.route_chart(make_figures(flows=flows[:5]), top=10)
+    assert len(small.data[0].link.value) == 5
+    assert "largest" not in small.layout.title.text
+    assert pack_charts.TOP_FLOWS <= 100  # a Sankey a reader can follow
+
+
 def test_map_locations_and_values_equal_map_counts() -> None:
     figures = make_figures()
     fig = pack_charts.map_chart(figures)
@@ -408,6 +434,36 @@ def test_png_bar_chart_and_map_from_local_files_only(
     assert options["proxy_server"] == chart_files.NO_NETWORK_PROXY
     assert options["path"] == chart_files.chromium_path()
     assert seen["topojson"] == [TOPOJSON_DIR.as_uri() + "/"] * 2
+
+
+@needs_chromium
+def test_png_that_takes_too_long_is_skipped_and_the_others_are_drawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    import kaleido
+
+    class Stuck(kaleido.Kaleido):
+        async def calc_fig(self, fig: Any, opts: Any = None, **kwargs: Any) -> bytes:
+            if fig.layout.title.text.startswith("STUCK"):
+                await asyncio.sleep(3600)  # a layout Chromium never finishes
+            return await super().calc_fig(fig, opts, **kwargs)
+
+    monkeypatch.setattr(kaleido, "Kaleido", Stuck)
+    monkeypatch.setattr(chart_files, "RENDER_TIMEOUT", 2)
+    figures = make_figures()
+    stuck = pack_charts.region_chart(figures)
+    stuck.update_layout(title_text="STUCK " + stuck.layout.title.text)
+    skipped = chart_files.write_chart_pngs(
+        {
+            tmp_path / "stuck.png": stuck,
+            tmp_path / "commodities.png": pack_charts.commodity_chart(figures),
+        }
+    )
+    assert [s.artifact for s in skipped] == ["stuck.png"]
+    assert "no image after 2 s" in skipped[0].reason
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["commodities.png"]
 
 
 def _can_cut_network() -> bool:

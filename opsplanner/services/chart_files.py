@@ -267,7 +267,16 @@ async def _render(jobs: list[tuple[Path, go.Figure]], browser: str) -> dict[Path
                 opts["height"] = int(fig.layout.height)
             opts["scale"] = PNG_SCALE
             try:
-                results[path] = await k.calc_fig(fig, opts=opts, topojson=topojson_url())
+                # kaleido's own timeout covers loading the page, not drawing: a figure that
+                # Chromium takes minutes to lay out would hold the section (and its worker)
+                # that long, so every image gets a hard limit of its own.
+                results[path] = await asyncio.wait_for(
+                    k.calc_fig(fig, opts=opts, topojson=topojson_url()), timeout=RENDER_TIMEOUT
+                )
+            except TimeoutError:
+                results[path] = TimeoutError(
+                    f"no image after {RENDER_TIMEOUT:g} s (the chart is too large to draw)"
+                )
             except Exception as exc:  # one bad chart must not cost the others their image
                 results[path] = exc
     return results

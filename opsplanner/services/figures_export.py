@@ -44,7 +44,7 @@ from opsplanner.models import Operation
 from opsplanner.services.pack_figures import compute_figures
 from opsplanner.services.pack_model import Audience, Figures, GroupTotal
 from opsplanner.services.pack_snapshot import take_snapshot
-from opsplanner.services.tabular import neutralise, write_csv
+from opsplanner.services.tabular import write_csv, xlsx_value
 
 TABLES = ("headline", "commodities", "networks", "regions", "countries", "timeline", "routes")
 CSV_HEADER = ("table", "code", "item", "unit", "measure", "value")
@@ -228,9 +228,7 @@ def _sheet_title(title: str) -> str:
 
 def _cell(ws: Any, value: Any) -> Any:
     if isinstance(value, str):
-        cell = WriteOnlyCell(ws, value=neutralise(value))
-        cell.data_type = "s"  # never let openpyxl read "=..." as a formula
-        return cell
+        return xlsx_value(ws, value)
     if isinstance(value, date):
         cell = WriteOnlyCell(ws, value=value)
         cell.number_format = "yyyy-mm-dd"

@@ -21,6 +21,10 @@ from opsplanner.services.pack_model import OTHER_COUNTRIES, Figures, GroupTotal
 
 # How many countries the by-country chart names before it groups the rest.
 TOP_COUNTRIES = 20
+# How many links the trade-route Sankey draws: the largest, by seizures. A large operation
+# has thousands of links (4,487 for 20,000 seizures), which no reader can follow and which
+# takes Chromium minutes to lay out; the routes table and the data files keep them all.
+TOP_FLOWS = 60
 # The map's geometry: plotly.js names it <scope>_<resolution>m, i.e. world_110m.json, which
 # static/vendor/topojson/ carries (pages and image export load it from there, never a CDN).
 MAP_SCOPE = "world"
@@ -252,20 +256,40 @@ def timeline_chart(figures: Figures) -> go.Figure:
     return fig
 
 
-def route_chart(figures: Figures) -> go.Figure:
-    """Trade routes as a Sankey diagram: a node per (place, stage), so a country that is a
-    transit on one route and a destination on another is two nodes and the diagram has no
-    loops; a link per (source, target) with the number of seizures (repeats are added up)."""
-    title = _("Trade routes (origin, transit, destination)")
-    Node = tuple[str, str]  # (name, stage); stage is "" when the figures carry none
-    links: dict[tuple[Node, Node], int] = {}
+def route_links(figures: Figures) -> dict[tuple[tuple[str, str], tuple[str, str]], int]:
+    """Seizures per (source node, target node); a node is (place, stage), stage "" when the
+    figures carry none. Repeated links are added up; largest first (ties keep flow order)."""
+    links: dict[tuple[tuple[str, str], tuple[str, str]], int] = {}
     for flow in figures.flows:
         key = ((flow.source, flow.source_stage), (flow.target, flow.target_stage))
         links[key] = links.get(key, 0) + flow.seizures
-    if not links:
+    return dict(sorted(links.items(), key=lambda item: -item[1]))
+
+
+def route_chart(figures: Figures, top: int = TOP_FLOWS) -> go.Figure:
+    """Trade routes as a Sankey diagram: a node per (place, stage), so a country that is a
+    transit on one route and a destination on another is two nodes and the diagram has no
+    loops; a link per (source, target) with the number of seizures (repeats are added up).
+    Only the ``top`` largest links are drawn; a note under the title says how many are not."""
+    title = _("Trade routes (origin, transit, destination)")
+    Node = tuple[str, str]  # (name, stage); stage is "" when the figures carry none
+    every_link = route_links(figures)
+    if not every_link:
         fig = go.Figure()
         fig.update_layout(title=_title(title), font=FONT, height=260)
         return _no_data(fig, _("No trade routes reported."))
+    links = dict(list(every_link.items())[:top])
+    left_out = len(every_link) - len(links)
+    if left_out:
+        title += (
+            "<br><sub>"
+            + _(
+                "The %(top)s largest of %(all)s links; the data files hold every seizure's route.",
+                top=len(links),
+                all=len(every_link),
+            )
+            + "</sub>"
+        )
     nodes: dict[Node, int] = {}
     for source, target in links:
         nodes.setdefault(source, len(nodes))

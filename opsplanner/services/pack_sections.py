@@ -37,7 +37,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from opsplanner.reference.vocabularies import commodities, conveyances, units
 from opsplanner.services import chart_files, pack_charts
@@ -48,7 +47,7 @@ from opsplanner.services.pack_charts import format_quantity
 from opsplanner.services.pack_figures import detection_label
 from opsplanner.services.pack_model import Audience, Figures
 from opsplanner.services.pack_snapshot import SeizureEntry, Snapshot
-from opsplanner.services.tabular import neutralise
+from opsplanner.services.tabular import neutralise, xlsx_value
 
 SECTIONS = ("data", "charts", "press", "report")
 UTC_FORMAT = "%Y-%m-%d %H:%M UTC"
@@ -118,12 +117,7 @@ def write_workbook(path: Path, tables: Sequence[Table], notice: str | None, buil
         ws = wb.create_sheet(title=title[:31])
 
         def text(value: Any, ws: Any = ws) -> Any:
-            value = _cell(value)
-            if isinstance(value, str):
-                cell = WriteOnlyCell(ws, value=neutralise(value))
-                cell.data_type = "s"  # never a formula
-                return cell
-            return value
+            return xlsx_value(ws, _cell(value))
 
         if notice:
             ws.append([text(notice)])

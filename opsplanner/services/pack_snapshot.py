@@ -167,6 +167,11 @@ class Snapshot:
     format: int = FORMAT
 
     def to_json_bytes(self) -> bytes:
+        # Serialised once per snapshot: a large operation's snapshot is tens of megabytes.
+        return self._json_bytes
+
+    @cached_property
+    def _json_bytes(self) -> bytes:
         return json.dumps(
             self, default=_plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False
         ).encode("utf-8")
@@ -176,11 +181,14 @@ class Snapshot:
         return hashlib.sha256(self.to_json_bytes()).hexdigest()
 
     @classmethod
-    def load(cls, raw: bytes) -> Snapshot:
+    def load(cls, raw: bytes, *, data_version: str | None = None) -> Snapshot:
+        """The snapshot ``raw`` holds. Pass ``data_version`` when ``raw`` is known to be what
+        ``to_json_bytes`` wrote (its SHA-256 was checked against it): the version is then
+        taken as given rather than worked out by serialising the whole snapshot again."""
         data = json.loads(raw.decode("utf-8"))
         if data.get("format") != FORMAT:
             raise ValueError(f"unknown snapshot format {data.get('format')!r}")
-        return cls(
+        snapshot = cls(
             operation_id=int(data["operation_id"]),
             operation_name=data["operation_name"],
             audience=Audience(data["audience"]),
@@ -200,6 +208,11 @@ class Snapshot:
             country_names=dict(data["country_names"]),
             format=FORMAT,
         )
+        if data_version is not None:
+            # cached_property stores in the instance dict, which a frozen dataclass allows
+            snapshot.__dict__["data_version"] = data_version
+            snapshot.__dict__["_json_bytes"] = raw
+        return snapshot
 
     def country_name(self, code: str) -> str:
         """The name of a route code (ISO3 or OTHER)."""

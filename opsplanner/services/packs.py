@@ -362,10 +362,11 @@ def load_snapshot(pack: Pack) -> Snapshot:
         raw = snapshot_path(pack).read_bytes()
     except FileNotFoundError:
         raise PermanentJobError("the pack's snapshot file is missing") from None
-    snapshot = Snapshot.load(raw)
-    if snapshot.data_version != pack.data_version:
+    # The file is the snapshot's canonical bytes, so its digest is the data version: checking
+    # it costs one hash, not a second serialisation of the whole snapshot.
+    if hashlib.sha256(raw).hexdigest() != pack.data_version:
         raise PermanentJobError("the snapshot file does not match the pack's data version")
-    return snapshot
+    return Snapshot.load(raw, data_version=pack.data_version)
 
 
 def section_context(pack: Pack, snapshot: Snapshot, progress: ProgressFn) -> SectionContext:

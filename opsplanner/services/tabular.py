@@ -10,6 +10,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,15 +43,22 @@ def write_xlsx(
     ws.append(list(header))
     count = 0
     for row in rows:
-        ws.append([_xlsx_value(ws, v) for v in row])
+        ws.append([xlsx_value(ws, v) for v in row])
         count += 1
     wb.save(path)
     return count
 
 
-def _xlsx_value(ws: Any, value: Any) -> Any:
+def xlsx_value(ws: Any, value: Any) -> Any:
+    """A value for a write-only sheet's row: text is neutralised, and always stays text.
+
+    openpyxl types a plain string by its look: "=..." as a formula (neutralised text never
+    starts with "="), "#N/A" and the other error codes as errors. Only those get an explicit
+    text cell; a cell object per string would cost a quarter of the writing time."""
     if isinstance(value, str):
-        cell = WriteOnlyCell(ws, value=neutralise(value))
-        cell.data_type = "s"  # never let openpyxl read "=..." as a formula
-        return cell
+        value = neutralise(value)
+        if value in ERROR_CODES:
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"
+            return cell
     return value
