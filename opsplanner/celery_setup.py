@@ -56,6 +56,11 @@ def celery_config(app: Flask) -> dict[str, Any]:
                 "task": "opsplanner.remind_report_deadlines",
                 "schedule": timedelta(hours=24),
             },
+            # Respondents whose evaluation answers are not in (7 days, 2 days, overdue).
+            "remind-evaluation-deadlines": {
+                "task": "opsplanner.remind_evaluation_deadlines",
+                "schedule": timedelta(hours=24),
+            },
         },
         "task_always_eager": app.config.get("CELERY_TASK_ALWAYS_EAGER", False),
     }

@@ -6,7 +6,14 @@ import logging
 
 from celery import shared_task
 
-from opsplanner.services import broker, jobs, packs, report_reminders, sheets
+from opsplanner.services import (
+    broker,
+    evaluation_reminders,
+    jobs,
+    packs,
+    report_reminders,
+    sheets,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,3 +55,9 @@ def remind_stale_sheets() -> int:
 def remind_report_deadlines() -> int:
     # Idempotent: one reminder per country and stage (7d, 2d, overdue), however often this runs.
     return len(report_reminders.remind_due())
+
+
+@shared_task(name="opsplanner.remind_evaluation_deadlines", ignore_result=True)
+def remind_evaluation_deadlines() -> int:
+    # Idempotent: one reminder per respondent and stage (7d, 2d, overdue), however often it runs.
+    return len(evaluation_reminders.remind_due())

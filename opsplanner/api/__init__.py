@@ -98,6 +98,7 @@ from opsplanner.api import (  # noqa: E402, F401
     briefings,
     completeness,
     directory,
+    evaluation,
     imports,
     jobs,
     openapi,

@@ -369,12 +369,13 @@ def documented_modules() -> tuple[Any, ...]:
         briefings,
         completeness,
         directory,
+        evaluation,
         imports,
         results,
         setup,
     )
 
-    return (setup, activities, briefings, directory, results, imports, completeness)
+    return (setup, activities, briefings, directory, results, imports, completeness, evaluation)
 
 
 def document() -> dict[str, Any]:

@@ -1,0 +1,24 @@
+"""The demo's evaluation set-up: every demo operation gets its questionnaire (version 1, the
+defaults), so that the configuration page and, once an operation reaches its evaluation phase,
+the answer forms have something to show. Answers are added where an operation needs them (the
+archived demo operation adds its own)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from opsplanner.extensions import db
+from opsplanner.models import Operation, Questionnaire, User
+from opsplanner.services.evaluation import ensure_questionnaire
+
+
+def add_demo_evaluation(organiser: User | None = None) -> dict[str, int]:
+    """A default questionnaire for every operation that has none yet; the caller commits."""
+    has_one = select(Questionnaire.operation_id)
+    missing = db.session.scalars(
+        select(Operation).where(Operation.id.not_in(has_one)).order_by(Operation.id)
+    ).all()
+    for op in missing:
+        ensure_questionnaire(op, organiser)
+    db.session.flush()
+    return {"questionnaires": len(missing)}
