@@ -64,8 +64,10 @@ def register_blueprints(app: Flask) -> None:
     from opsplanner.views.admin import bp as admin_bp
     from opsplanner.views.auth import bp as auth_bp
     from opsplanner.views.briefings import bp as briefings_bp
+    from opsplanner.views.compare import bp as compare_bp
     from opsplanner.views.completeness import bp as completeness_bp
     from opsplanner.views.directory import bp as directory_bp
+    from opsplanner.views.evaluation import bp as evaluation_bp
     from opsplanner.views.figures import bp as figures_bp
     from opsplanner.views.imports import bp as imports_bp
     from opsplanner.views.jobs import bp as jobs_bp
@@ -76,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from opsplanner.views.press import bp as press_bp
     from opsplanner.views.reference import bp as reference_bp
     from opsplanner.views.results import bp as results_bp
+    from opsplanner.views.scoreboard import bp as scoreboard_bp
     from opsplanner.views.setup import bp as setup_bp
     from opsplanner.views.tools import bp as tools_bp
 
@@ -89,6 +92,8 @@ def register_blueprints(app: Flask) -> None:
         results_bp,
         imports_bp,
         completeness_bp,
+        evaluation_bp,
+        scoreboard_bp,
         figures_bp,
         reference_bp,
         directory_bp,
@@ -98,11 +103,15 @@ def register_blueprints(app: Flask) -> None:
         jobs_bp,
         packs_bp,
         press_bp,
+        compare_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only: a browser never sends them on its own
     app.register_blueprint(api_bp)
+    from opsplanner.views import archive_guard
+
+    archive_guard.install(app)  # after the API's token check: writes to archived operations
 
 
 def wants_json() -> bool:

@@ -63,8 +63,9 @@ def test_demo_is_realistic_and_loads_once(app):
     assert run(app, "demo").exit_code == 0
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Participation.id)).where(of_op)) == n_participations
-    # the planning demo and last year's operation with its results (services/demo_results.py)
-    assert db.session.scalar(select(func.count(Operation.id))) == 2
+    # the planning demo, last year's operation with its results (services/demo_results.py) and
+    # the archived one before it (services/demo_archive.py)
+    assert db.session.scalar(select(func.count(Operation.id))) == 3
 
 
 def test_every_demo_login_reaches_its_home_page(app):

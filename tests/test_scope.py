@@ -1342,6 +1342,8 @@ def test_a_coordinator_sees_only_its_member_states(app, world, role, members, ou
     visible_ops = {o["id"] for o in api.get(f"{A}/operations", headers=headers).get_json()["items"]}
     # the results operation has both networks' member states too
     expected = {op, world["rop"]} | (set() if role == "coord_asean" else {world["other"]})
+    # so has the evaluation operation (scope_evaluation.extend_world)
+    expected.add(world["eop"])
     assert visible_ops == expected
 
 

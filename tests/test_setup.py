@@ -110,6 +110,18 @@ def test_time_guards_name_the_date(operation, users):
         "the embargo lasts until 2027-03-03 09:00 UTC"
     ]
     phases.move(operation, P.PUBLISHED, users["organiser"], now=operation.embargo_until)
+    from opsplanner.models import Pack, PackAudience, PackStatus  # archiving needs the pack
+
+    db.session.add(
+        Pack(
+            operation=operation,
+            audience=PackAudience.PUBLIC,
+            status=PackStatus.SUCCEEDED,
+            data_version="v1",
+            inputs_version="v1",
+            embargo_until=operation.embargo_until,
+        )
+    )
     phases.move(operation, P.ARCHIVED, users["organiser"], now=operation.embargo_until)
     db.session.commit()
     assert [c.to_phase for c in operation.phase_changes] == [

@@ -29,7 +29,7 @@ from opsplanner.models import (
     Role,
     User,
 )
-from opsplanner.services import audit
+from opsplanner.services import archive, audit
 from opsplanner.services.errors import Conflict, DomainError
 from opsplanner.services.scoping import Scope
 
@@ -108,6 +108,7 @@ def refusal(p: Participation) -> str | None:
 
 
 def _plannable(p: Participation) -> None:
+    archive.ensure_writable(p.operation)
     if reason := refusal(p):
         raise DomainError(reason)
 
@@ -374,13 +375,12 @@ def plan_activities(p: Participation) -> list[Activity]:
 
 # -- comments -------------------------------------------------------------------------------
 def add_comment(p: Participation, body: str, by: User) -> PlanComment:
+    archive.ensure_writable(p.operation)
     text = body.strip()
     if not text:
         raise DomainError(_("Write a comment first."), field="body")
     if len(text) > COMMENT_MAX:
         raise DomainError(_("Keep a comment under %(n)d characters.", n=COMMENT_MAX), field="body")
-    if p.operation.phase is OperationPhase.ARCHIVED:
-        raise DomainError(_("The operation is archived: its plans take no more comments."))
     c = PlanComment(participation=p, author_id=by.id, body=text)
     db.session.add(c)
     db.session.flush()

@@ -27,7 +27,7 @@ from opsplanner.models import (
     ParticipationStatus,
     User,
 )
-from opsplanner.services import audit
+from opsplanner.services import archive, audit
 from opsplanner.services.errors import DomainError
 from opsplanner.services.scoping import Scope
 
@@ -251,6 +251,7 @@ def _refuse(errors: list[tuple[str, str]]) -> None:
 def schedule(
     op: Operation, data: BriefingInput, by: User | None, now: datetime | None = None
 ) -> Briefing:
+    archive.ensure_writable(op)
     _refuse(check_briefing(op, data, now=now))
     b = Briefing(
         operation=op,
@@ -269,6 +270,7 @@ def schedule(
 def edit(b: Briefing, data: BriefingInput, by: User | None, now: datetime | None = None) -> bool:
     """Change a briefing; True when anything changed. Every change bumps the iCalendar
     SEQUENCE so that calendars that imported the event replace it."""
+    archive.ensure_writable(b.operation)
     _refuse(check_briefing(b.operation, data, existing=b, now=now))
     before = _snapshot(b)
     _apply(b, data)
@@ -291,6 +293,7 @@ def edit(b: Briefing, data: BriefingInput, by: User | None, now: datetime | None
 def cancel(b: Briefing, by: User | None) -> None:
     """Delete a briefing that nobody is recorded at: recorded attendance is what the
     readiness board counts as "briefed", and would be lost with it."""
+    archive.ensure_writable(b.operation)
     recorded = db.session.scalar(
         select(BriefingAttendance.id).where(BriefingAttendance.briefing_id == b.id).limit(1)
     )
@@ -322,6 +325,7 @@ def record_attendance(
 ) -> BriefingAttendance:
     """Record (or correct) whether a country attended; the caller has checked that ``by`` may
     speak for the country (Scope). One record per briefing and country."""
+    archive.ensure_writable(b.operation)
     now = now or datetime.now(UTC)
     if not is_invited(b, p):
         raise DomainError(
@@ -457,6 +461,7 @@ def acknowledge_guidelines(p: Participation, by: User | None, now: datetime | No
     """A focal point states that their country has read the operation's guidelines; True when
     this is new (asking again changes nothing and writes no second audit event)."""
     op = p.operation
+    archive.ensure_writable(op)
     if p.status not in INVITED_STATUSES:
         raise DomainError(
             _(

@@ -20,7 +20,7 @@ from opsplanner.models import (
     PriorityKind,
     User,
 )
-from opsplanner.services import areas, audit
+from opsplanner.services import archive, areas, audit
 from opsplanner.services import operations as ops
 
 
@@ -36,6 +36,7 @@ def invite_network(
 ) -> NetworkInviteReport:
     """Invite every current member state of the network that is not yet enrolled; the network
     becomes their coordinating network. Countries already enrolled keep theirs."""
+    archive.ensure_writable(op)
     today = today or date.today()
     enrolled = {
         p.country_iso3: p

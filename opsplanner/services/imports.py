@@ -55,7 +55,7 @@ from opsplanner.models import (
     SeizureQuantity,
     Species,
 )
-from opsplanner.services import audit, reports, seizures
+from opsplanner.services import archive, audit, reports, seizures
 from opsplanner.services.errors import Conflict, DomainError, Forbidden, NotFound
 from opsplanner.services.results_template import SEIZURES_SHEET, required_columns
 from opsplanner.services.scoping import Scope
@@ -1189,6 +1189,7 @@ def _batch_facts(batch: ImportBatch, outcome: Outcome) -> dict[str, Any]:
 
 
 def discard(scope: Scope, p: Participation, batch: ImportBatch) -> None:
+    archive.ensure_writable(p.operation)
     if not reports.may_enter(scope, p):
         raise Forbidden(_("Only the country's focal point or an organiser can change its results."))
     if batch.status is not ImportStatus.PREVIEWED:

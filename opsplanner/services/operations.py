@@ -20,7 +20,7 @@ from opsplanner.models import (
     Role,
     User,
 )
-from opsplanner.services import audit
+from opsplanner.services import archive, audit
 from opsplanner.services.errors import Conflict, DomainError
 
 DEFAULT_WINDOW_DAYS = 14
@@ -134,6 +134,7 @@ def create_operation(data: OperationInput, by: User) -> Operation:
 def invite_country(
     op: Operation, country: Country, network: Network | None, by: User | None
 ) -> Participation:
+    archive.ensure_writable(op)
     existing = db.session.scalar(
         select(Participation).where(
             Participation.operation_id == op.id, Participation.country_iso3 == country.iso3
@@ -171,6 +172,7 @@ RESPONSES = {
 
 
 def respond(p: Participation, status: ParticipationStatus, note: str, by: User) -> None:
+    archive.ensure_writable(p.operation)
     if status not in RESPONSES:
         raise DomainError(_("answer with confirmed, declined or withdrawn"), field="status")
     if status is ParticipationStatus.WITHDRAWN and p.status is not ParticipationStatus.CONFIRMED:
@@ -216,6 +218,7 @@ def update_operation(
 ) -> None:
     """Change the set-up; the schedule is fixed once the operation is active, the guidelines
     once reporting opens."""
+    archive.ensure_writable(op)
     if op.phase not in GUIDELINES_EDITABLE:
         raise DomainError(
             _("the operation is %(phase)s: its set-up is fixed", phase=op.phase.value),

@@ -15,12 +15,15 @@ from opsplanner.extensions import db
 from opsplanner.models import (
     Operation,
     OperationPhase,
+    Pack,
+    PackAudience,
+    PackStatus,
     Participation,
     ParticipationStatus,
     PhaseChange,
     User,
 )
-from opsplanner.services import audit
+from opsplanner.services import archive, audit
 from opsplanner.services.errors import DomainError
 from opsplanner.services.operations import OperationInput, check_schedule
 
@@ -106,6 +109,20 @@ def _embargo_over(op: Operation, now: datetime) -> str | None:
     return None
 
 
+def _public_pack_built(op: Operation, now: datetime) -> str | None:
+    # Archived records are read-only: the published figures must exist as a pack first.
+    built = db.session.scalar(
+        select(Pack.id)
+        .where(
+            Pack.operation_id == op.id,
+            Pack.audience == PackAudience.PUBLIC,
+            Pack.status == PackStatus.SUCCEEDED,
+        )
+        .limit(1)
+    )
+    return None if built else str(_l("the public pack has not been built yet"))
+
+
 GUARDS: dict[OperationPhase, tuple[Guard, ...]] = {
     P.PLANNING: (_schedule_holds,),
     P.BRIEFING: (_has_priorities, _has_confirmed_participants),
@@ -113,7 +130,7 @@ GUARDS: dict[OperationPhase, tuple[Guard, ...]] = {
     P.REPORTING: (_window_last_day,),
     P.EVALUATION: (_deadline_passed,),
     P.PUBLISHED: (_embargo_over,),
-    P.ARCHIVED: (),
+    P.ARCHIVED: (_embargo_over, _public_pack_built),
     P.DRAFT: (),
 }
 
@@ -141,6 +158,7 @@ def next_moves(op: Operation, now: datetime | None = None) -> list[MoveCheck]:
 def move(
     op: Operation, target: OperationPhase, by: User, note: str = "", now: datetime | None = None
 ) -> PhaseChange:
+    archive.ensure_writable(op)  # nothing leaves the archive
     now = now or datetime.now(UTC)
     check = check_move(op, target, now)
     if not check.allowed:

@@ -32,7 +32,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from opsplanner.extensions import db
 from opsplanner.models import Operation, PressTemplate, User
-from opsplanner.services import audit, pack_sections
+from opsplanner.services import archive, audit, pack_sections
 from opsplanner.services.errors import Conflict, DomainError
 from opsplanner.services.markdown import render_markdown
 from opsplanner.services.pack_figures import compute_figures
@@ -119,6 +119,7 @@ def _stale(current: int) -> Conflict:
 def save_template(op: Operation, body: str | None, version: int | None, by: User | None) -> bool:
     """Store ``body`` as the operation's template, if ``version`` is still the current one.
     False when nothing changed (no write, no audit event). The caller commits."""
+    archive.ensure_writable(op)
     if version is None:
         raise DomainError(_("Send the version of the template you are changing."), field="version")
     row = stored(op)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from opsplanner.extensions import db
 from opsplanner.models import Operation, OperationPhase, Priority, PriorityKind, User
 from opsplanner.reference.vocabularies import commodities, conveyances
-from opsplanner.services import areas, audit
+from opsplanner.services import archive, areas, audit
 from opsplanner.services.errors import DomainError
 
 EDITABLE_PHASES = (OperationPhase.DRAFT, OperationPhase.PLANNING, OperationPhase.BRIEFING)
@@ -50,6 +50,7 @@ def check_priority(data: PriorityInput) -> list[tuple[str, str]]:
 
 
 def _editable(op: Operation) -> None:
+    archive.ensure_writable(op)
     if op.phase not in EDITABLE_PHASES:
         raise DomainError(
             _("priorities are fixed once the operation is %(phase)s", phase=op.phase.value),

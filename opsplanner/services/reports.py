@@ -30,7 +30,7 @@ from opsplanner.models import (
     Seizure,
     User,
 )
-from opsplanner.services import audit
+from opsplanner.services import archive, audit
 from opsplanner.services.errors import Conflict, DomainError, Forbidden
 from opsplanner.services.scoping import Scope
 
@@ -192,6 +192,7 @@ def _when(report: CountryReport) -> str:
 
 def ensure_editable(scope: Scope, p: Participation) -> CountryReport:
     """Refuse a change of the results with the reason; return the (editable) report."""
+    archive.ensure_writable(p.operation)
     if not may_enter(scope, p):
         raise Forbidden(_("Only the country's focal point or an organiser can change its results."))
     report = report_for(p)
@@ -255,6 +256,7 @@ def transition(
 ) -> CountryReport:
     """Move the report; a return needs a comment. With ``version`` (the page's copy), a report
     that moved in between is refused with a conflict instead of acting on a stale view."""
+    archive.ensure_writable(p.operation)
     report = report_for(p)
     if version is not None and version != report.version:
         raise Conflict(
@@ -337,6 +339,8 @@ def bulk_transition(
 ) -> BulkOutcome:
     """Apply ``action`` to a whole filtered set (the caller loaded it through the scope):
     every report that can move does; the others are listed with the reason."""
+    for operation in {p.operation for p in participations}:
+        archive.ensure_writable(operation)
     if action == "return" and not comment.strip():
         raise DomainError(
             _("Say what must change: a returned report needs a comment."), field="comment"

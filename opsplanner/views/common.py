@@ -32,6 +32,7 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
                 abort(404)  # do not reveal that the page exists
             return fn(*args, **kwargs)
 
+        wrapper._required_roles = roles  # type: ignore[attr-defined]  # read by archive_guard
         return wrapper  # type: ignore[return-value]
 
     return decorator
