@@ -624,3 +624,76 @@ def test_the_snapshot_file_is_what_sections_read(app, users, reporting, sent, no
     assert packs.load_snapshot.__name__  # documented in packs.load_snapshot
     with pytest.raises(PermanentJobError):
         packs.load_snapshot(pack)
+
+
+# -- the evaluation in the internal pack -----------------------------------------------------------
+def _submit_evaluation(op: Any, iso3: str, lesson: str, rating: int) -> None:
+    from opsplanner.models import EvaluationResponse, Participation, ResponseStatus
+    from opsplanner.services import evaluation
+
+    q = evaluation.ensure_questionnaire(op)
+    part = db.session.scalars(
+        select(Participation).where(
+            Participation.operation_id == op.id, Participation.country_iso3 == iso3
+        )
+    ).one()
+    db.session.add(
+        EvaluationResponse(
+            operation_id=op.id,
+            questionnaire_id=q.id,
+            participation_id=part.id,
+            status=ResponseStatus.SUBMITTED,
+            ratings={d["code"]: rating for d in q.dimensions},
+            challenges=[q.challenges[0]["code"]],
+            answers={q.questions[0]["code"]: lesson},
+            submitted_at=datetime.now(UTC),
+        )
+    )
+    db.session.commit()
+
+
+def test_the_internal_pack_carries_the_evaluation_and_the_public_pack_never_does(
+    app, users, reporting, sent, no_chromium
+):
+    from opsplanner.services import evaluation_report
+
+    pack_datasets.mixed(reporting, users)
+    before = build(reporting, users["organiser"], "internal", sent)
+    assert "report/evaluation.html" not in read_zip(before)  # no answers yet: nothing to carry
+
+    lesson = "LESSON-ONLY-FOR-PARTNERS-4711"
+    _submit_evaluation(reporting, "THA", lesson, 4)
+    internal = build(reporting, users["organiser"], "internal", sent)
+    assert internal.id != before.id  # the answers are part of the internal data version
+    texts = file_texts(read_zip(internal))
+    assert lesson in texts["report/evaluation.html"]
+    assert "INTERNAL: for ICCWC partners only" in texts["report/evaluation.html"]
+    summary = evaluation_report.evaluation_summary(reporting)
+    assert summary.responded == 1
+    assert "Post-operation evaluation" in texts["report/report.html"]
+    assert f"1 of {summary.expected} respondents" in texts["report/report.html"]
+    if "report/evaluation.pdf" in texts:
+        assert lesson in texts["report/evaluation.pdf"].replace("\n", "")
+
+    # A second answer makes another internal pack; the public pack does not move.
+    public = build(reporting, users["organiser"], "public", sent)
+    _submit_evaluation(reporting, "KEN", "another lesson", 2)
+    assert request(reporting, users["organiser"], "public").id == public.id
+    assert request(reporting, users["organiser"], "internal").id != internal.id
+    public_texts = file_texts(read_zip(public))
+    assert leaks(public_texts, [lesson]) == []
+    assert not any("evaluation" in name for name in public_texts)
+    assert packs.load_snapshot(public).evaluation is None
+
+
+def test_the_evaluation_summary_survives_the_snapshot(app, users, reporting):
+    from opsplanner.services import evaluation_report
+
+    pack_datasets.mixed(reporting, users)
+    _submit_evaluation(reporting, "THA", "lesson one", 5)
+    _submit_evaluation(reporting, "KEN", "lesson two", 2)
+    summary = evaluation_report.evaluation_summary(reporting)
+    data = json.loads(json.dumps(evaluation_report.to_snapshot(summary)))
+    again = evaluation_report.from_snapshot(data, summary.generated_at)
+    assert again == summary
+    assert evaluation_report.summary_html(again) == evaluation_report.summary_html(summary)

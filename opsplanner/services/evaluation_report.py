@@ -343,3 +343,71 @@ def summary_html(summary: EvaluationSummary) -> str:
 def summary_pdf(summary: EvaluationSummary) -> bytes:
     """The summary as PDF (WeasyPrint); raises ``pdf.PdfUnavailable`` where it is missing."""
     return pdf.html_to_pdf(summary_html(summary))
+
+
+# -- the internal pack ---------------------------------------------------------------------------
+def to_snapshot(summary: EvaluationSummary) -> dict[str, Any]:
+    """The summary as plain JSON for the internal pack's snapshot: everything the documents
+    show, and nothing that changes when the answers do not (no generation time), so the pack's
+    data version moves with the answers and only with them."""
+    data = summary.as_dict()
+    data.pop("generated_at")
+    data.pop("response_rate")
+    data["intro"] = summary.intro
+    data["phase"] = summary.phase
+    return data
+
+
+def from_snapshot(data: dict[str, Any], generated_at: datetime) -> EvaluationSummary:
+    """The summary ``to_snapshot`` wrote, dated ``generated_at`` (the pack's build time)."""
+    scale_max = int(data["scale_max"])
+
+    def group(g: dict[str, Any]) -> GroupSummary:
+        return GroupSummary(
+            label=g["label"],
+            kind=g["kind"],
+            respondents=list(g["respondents"]),
+            dimensions=[
+                RatingDistribution(
+                    code=d["code"],
+                    label=d["label"],
+                    scale_max=scale_max,
+                    counts={int(v): int(n) for v, n in d["counts"].items()},
+                    na=int(d["not_applicable"]),
+                    unanswered=int(d["unanswered"]),
+                )
+                for d in g["dimensions"]
+            ],
+        )
+
+    def text(a: dict[str, Any]) -> TextAnswer:
+        return TextAnswer(a["respondent"], a["group"], a["text"])
+
+    return EvaluationSummary(
+        operation_id=int(data["operation_id"]),
+        code_name=data["code_name"],
+        phase=data["phase"],
+        questionnaire_version=data["questionnaire_version"],
+        scale_max=scale_max,
+        intro=data["intro"],
+        expected=int(data["expected"]),
+        responded=int(data["responded"]),
+        overall=group(data["overall"]),
+        groups=[group(g) for g in data["groups"]],
+        challenges=[
+            ChallengeCount(
+                code=c["code"],
+                label=c["label"],
+                count=int(c["count"]),
+                share=float(c["share"]),
+                by_group=dict(c["by_group"]),
+            )
+            for c in data["challenges"]
+        ],
+        challenges_other=[text(a) for a in data["challenges_other"]],
+        questions=[
+            QuestionAnswers(q["code"], q["label"], [text(a) for a in q["answers"]])
+            for q in data["questions"]
+        ],
+        generated_at=generated_at,
+    )

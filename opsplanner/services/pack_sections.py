@@ -552,6 +552,8 @@ def report_html(
                     + "</p>"
                 )
         parts.append(_table(header, rows) if rows else f"<p>{html.escape(_('None.'))}</p>")
+    if ctx.snapshot.evaluation is not None:
+        parts.append(evaluation_chapter(ctx.snapshot.evaluation))
     extra = ""
     if scripts:
         topo_blocks = "".join(
@@ -569,6 +571,40 @@ def report_html(
             + "</script>"
         )
     return _page(_("Report: %(name)s", name=f.operation_name), "\n".join(parts), ctx.notice, extra)
+
+
+def evaluation_chapter(evaluation: Mapping[str, Any]) -> str:
+    """The internal report's short account of the evaluation; evaluation.html has it all."""
+    overall = evaluation["overall"]["dimensions"]
+    means = [
+        (
+            d["label"],
+            "" if d["mean"] is None else f"{d['mean']:.2f}",
+            d["rated"],
+            d["not_applicable"],
+        )
+        for d in overall
+    ]
+    challenges = [(c["label"], c["count"]) for c in evaluation["challenges"] if c["count"]][:10]
+    return "\n".join(
+        [
+            f"<h2>{html.escape(_('Post-operation evaluation'))}</h2>",
+            "<p>"
+            + html.escape(
+                _(
+                    "%(responded)s of %(expected)s respondents submitted their answers "
+                    "(ratings from 1 to %(scale)s). The full summary is in evaluation.html "
+                    "and evaluation.pdf.",
+                    responded=evaluation["responded"],
+                    expected=evaluation["expected"],
+                    scale=evaluation["scale_max"],
+                )
+            )
+            + "</p>",
+            _table([_("Dimension"), _("Mean rating"), _("Ratings"), _("Not applicable")], means),
+            _table([_("Challenge met"), _("Respondents")], challenges) if challenges else "",
+        ]
+    )
 
 
 _DRAW_ALL = """(function () {
@@ -616,7 +652,29 @@ def build_report(ctx: SectionContext, folder: Path) -> list[Skipped]:
         skipped.append(Skipped("report.pdf", str(exc)))
     else:
         (folder / "report.pdf").write_bytes(document)
+    if ctx.snapshot.evaluation is not None:
+        ctx.progress(85, _("writing the evaluation summary"))
+        skipped += write_evaluation(ctx, folder)
     return skipped
+
+
+def write_evaluation(ctx: SectionContext, folder: Path) -> list[Skipped]:
+    """The internal pack's evaluation summary, as the app exports it: HTML and PDF."""
+    from opsplanner.services import evaluation_report, pdf
+
+    if ctx.snapshot.audience is not Audience.INTERNAL:  # answers are never for the public
+        raise ValueError("an evaluation summary in a public snapshot")
+    summary = evaluation_report.from_snapshot(ctx.snapshot.evaluation, ctx.built_at)
+    page = evaluation_report.summary_html(summary)
+    if ctx.notice:
+        page = page.replace("<body>", f'<body>\n<p class="notice">{html.escape(ctx.notice)}</p>', 1)
+    (folder / "evaluation.html").write_text(page, encoding="utf-8")
+    try:
+        document = pdf.html_to_pdf(page)
+    except pdf.PdfUnavailable as exc:
+        return [Skipped("evaluation.pdf", str(exc))]
+    (folder / "evaluation.pdf").write_bytes(document)
+    return []
 
 
 BUILDERS: dict[str, Callable[[SectionContext, Path], list[Skipped]]] = {

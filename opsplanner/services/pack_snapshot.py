@@ -15,6 +15,8 @@ What is in it (``take_snapshot``):
   place a name could slip through).
 - ``country_names``: the name of every ISO3 the snapshot uses, so that figures are computed
   without the database.
+- ``evaluation``: internal only, the post-operation evaluation summary (submitted answers,
+  ``evaluation_report.to_snapshot``) once anyone has submitted; None in every public snapshot.
 
 Naming in the public snapshot: a participating country is named only when its approved report
 says ``consent_to_be_named``. Every other participating country (no consent, or no approved
@@ -165,6 +167,9 @@ class Snapshot:
     highlights: tuple[HighlightEntry, ...]
     country_names: dict[str, str]  # ISO3 -> name, for every named code used
     format: int = FORMAT
+    # The internal pack's post-operation evaluation summary (evaluation_report.to_snapshot),
+    # once answers are submitted; never in a public snapshot.
+    evaluation: dict[str, Any] | None = None
 
     def to_json_bytes(self) -> bytes:
         # Serialised once per snapshot: a large operation's snapshot is tens of megabytes.
@@ -207,6 +212,7 @@ class Snapshot:
             ),
             country_names=dict(data["country_names"]),
             format=FORMAT,
+            evaluation=data.get("evaluation"),
         )
         if data_version is not None:
             # cached_property stores in the instance dict, which a frozen dataclass allows
@@ -452,7 +458,16 @@ def take_snapshot(
         seizures=tuple(sorted(by_id.values(), key=_seizure_sort_key)),
         highlights=highlights,
         country_names=dict(sorted(country_names.items())),
+        evaluation=None if public else _evaluation(operation),
     )
+
+
+def _evaluation(operation: Operation) -> dict[str, Any] | None:
+    """The evaluation summary for the internal pack, when anyone has submitted answers."""
+    from opsplanner.services import evaluation_report
+
+    summary = evaluation_report.evaluation_summary(operation)
+    return evaluation_report.to_snapshot(summary) if summary.responded else None
 
 
 def _country_entry(
