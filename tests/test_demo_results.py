@@ -172,6 +172,23 @@ def test_the_demo_has_a_realistic_reporting_picture(app):
     assert summary.reported == board.total.reported
     assert summary.seizures < board.seizures  # drafts and sensitive cases left out
 
+    # the scoreboard: every coordinating network has its coordinator's checklist
+    from opsplanner.models import NetworkChecklistItem
+    from opsplanner.services import scoreboard
+
+    scores = scoreboard.network_scores(op)
+    assert len(scores) >= 10
+    answered = set(
+        db.session.scalars(
+            select(NetworkChecklistItem.network_id).where(
+                NetworkChecklistItem.operation_id == op.id
+            )
+        )
+    )
+    assert answered == {s.network_id for s in scores}
+    assert created["checklist_items"] == len(answered) * len(scoreboard.CHECKLIST)
+    assert all(s.score is not None and 0 < s.score <= 100 for s in scores)
+
     # loaded once
     before = digest(op)
     again = load_demo(today=TODAY)

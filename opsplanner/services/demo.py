@@ -28,7 +28,7 @@ from opsplanner.services import operations as ops
 from opsplanner.services.demo_archive import add_demo_archive
 from opsplanner.services.demo_briefings import add_demo_briefings
 from opsplanner.services.demo_directory import add_demo_directory
-from opsplanner.services.demo_evaluation import add_demo_evaluation
+from opsplanner.services.demo_evaluation import add_demo_checklists, add_demo_evaluation
 from opsplanner.services.demo_plans import add_demo_plans
 from opsplanner.services.demo_results import add_demo_results
 from opsplanner.services.priorities import PriorityInput
@@ -151,6 +151,7 @@ def load_demo(today: date | None = None) -> dict[str, int]:
         created |= add_demo_results(organiser, today)
         created |= add_demo_archive(organiser, today)  # the year before, archived
         # every operation has its evaluation questionnaire (added once, also to an older demo)
+        created |= add_demo_checklists(organiser)
         return created | add_demo_evaluation(organiser)
     wwd = date(today.year + (1 if (today.month, today.day) > (2, 1) else 0), 3, 3)
     schedule = ops.default_schedule(wwd)
@@ -209,5 +210,6 @@ def load_demo(today: date | None = None) -> dict[str, int]:
     # Last year's operation, in its reporting phase: what results look like.
     created |= add_demo_results(organiser, today)
     created |= add_demo_archive(organiser, today)  # the year before, archived
+    created |= add_demo_checklists(organiser)
     created |= add_demo_evaluation(organiser)
     return created

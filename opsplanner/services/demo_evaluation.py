@@ -22,3 +22,15 @@ def add_demo_evaluation(organiser: User | None = None) -> dict[str, int]:
         ensure_questionnaire(op, organiser)
     db.session.flush()
     return {"questionnaires": len(missing)}
+
+
+def add_demo_checklists(organiser: User | None = None) -> dict[str, int]:
+    """Scoreboard checklist answers for last year's reporting operation, so that its
+    scoreboard shows coordinators' answers next to what the data suggest. Idempotent."""
+    from opsplanner.services.demo_results import DEMO_RESULTS_OPERATION
+    from opsplanner.services.scoreboard import seed_demo_checklist
+
+    op = db.session.scalar(select(Operation).where(Operation.code_name == DEMO_RESULTS_OPERATION))
+    if op is None:
+        return {"checklist_items": 0}
+    return {"checklist_items": seed_demo_checklist(op, organiser)}
