@@ -303,8 +303,10 @@ def test_the_page_shows_the_comparison_to_organisers(app, two):
     # one page asks for a second operation
     html = organiser.get(f"/operations/compare?ops={shield.id}").get_data(as_text=True)
     assert "Choose at least two operations to compare." in html
+    assert 'href="/operations/compare"' in organiser.get("/operations/").get_data(as_text=True)
     for role in ("coord_asean", "fp_tha", "comms"):
         client = signed_in(app, f"{role}@test.example")
+        assert 'href="/operations/compare"' not in client.get("/operations/").get_data(as_text=True)
         assert client.get(f"/operations/compare?ops={shield.id}&ops={light.id}").status_code == 404
         assert (
             client.get(f"/operations/compare.csv?ops={shield.id}&ops={light.id}").status_code == 404
