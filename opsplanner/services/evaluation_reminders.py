@@ -18,20 +18,19 @@ that moment only. An operation without a deadline gets no reminders.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from opsplanner.extensions import db
 from opsplanner.models import EvaluationReminder, Operation, OperationPhase
-from opsplanner.services import audit, evaluation, mailer
+from opsplanner.services import evaluation, mailer
 from opsplanner.services.evaluation import Respondent
 
 STAGES = ("7d", "2d", "overdue")
-STAGE_LEADS = {"7d": timedelta(days=7), "2d": timedelta(days=2)}
+STAGE_LEADS = mailer.REMINDER_LEADS
 
 
 def now_utc() -> datetime:
@@ -42,14 +41,7 @@ def stage_for(op: Operation, now: datetime) -> str | None:
     """The reminder stage of ``op`` at ``now``, or None when no reminder is due."""
     if op.phase is not OperationPhase.EVALUATION or op.evaluation_deadline is None:
         return None
-    left = op.evaluation_deadline - now
-    if left < timedelta(0):
-        return "overdue"
-    if left <= STAGE_LEADS["2d"]:
-        return "2d"
-    if left <= STAGE_LEADS["7d"]:
-        return "7d"
-    return None
+    return mailer.stage_before(op.evaluation_deadline, now)
 
 
 def answer_path(op: Operation, r: Respondent) -> str:
@@ -161,22 +153,16 @@ def remind_due(
                 subject=subject[:200],
                 body=body,
             )
-            try:
-                with db.session.begin_nested():
-                    db.session.add(reminder)
-            except IntegrityError:
-                continue  # another run recorded it a moment ago
-            audit.record(
-                None,
+            if mailer.record_once(
+                reminder,
                 "evaluation.reminder",
                 "operation",
                 op.id,
                 after={"respondent": r.key, "stage": stage, "recipients": len(recipients)},
                 operation_id=op.id,
                 country_iso3=r.iso3,
-                via="system",
-            )
-            created.append(reminder)
+            ):
+                created.append(reminder)
     if not commit:
         db.session.flush()
         return created

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -67,3 +67,38 @@ def deliver_outbox(model: Any, now: datetime | None = None) -> int:
             sent += 1
         db.session.commit()
     return sent
+
+
+# -- reminders ---------------------------------------------------------------------------------
+REMINDER_LEADS = {"7d": timedelta(days=7), "2d": timedelta(days=2)}
+
+
+def stage_before(deadline: datetime, now: datetime) -> str | None:
+    """The reminder stage at ``now`` for ``deadline``: "overdue" once it has passed, "2d" or
+    "7d" when it is at most that far away, None before that. Callers add their phase rules."""
+    left = deadline - now
+    if left < timedelta(0):
+        return "overdue"
+    for stage in ("2d", "7d"):
+        if left <= REMINDER_LEADS[stage]:
+            return stage
+    return None
+
+
+def record_once(
+    reminder: Any, action: str, target_type: str, target_id: Any, **audit_kw: Any
+) -> bool:
+    """Add ``reminder`` to its outbox unless its unique key (respondent and stage) is taken,
+    and audit it as sent by the system. True when it went in: two schedulers or a rerun
+    racing for the same reminder record it once."""
+    from sqlalchemy.exc import IntegrityError
+
+    from opsplanner.services import audit
+
+    try:
+        with db.session.begin_nested():
+            db.session.add(reminder)
+    except IntegrityError:
+        return False  # another run recorded it a moment ago
+    audit.record(None, action, target_type, target_id, via="system", **audit_kw)
+    return True

@@ -17,12 +17,11 @@ two-day reminder, not the seven-day one as well.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from opsplanner.extensions import db
@@ -33,12 +32,12 @@ from opsplanner.models import (
     ParticipationStatus,
     ReportReminder,
 )
-from opsplanner.services import audit, mailer
+from opsplanner.services import mailer
 from opsplanner.services.completeness import focal_point_emails, is_reported, reports_of
 from opsplanner.services.scoping import Scope
 
 STAGES = ("7d", "2d", "overdue")
-STAGE_LEADS = {"7d": timedelta(days=7), "2d": timedelta(days=2)}
+STAGE_LEADS = mailer.REMINDER_LEADS
 # Before the deadline: while seizures are made and reported. After it: while late reports
 # are still taken.
 BEFORE_DEADLINE_PHASES = (OperationPhase.ACTIVE, OperationPhase.REPORTING)
@@ -52,16 +51,10 @@ def now_utc() -> datetime:
 
 def stage_for(op: Operation, now: datetime) -> str | None:
     """The reminder stage of ``op`` at ``now``, or None when no reminder is due."""
-    left = op.reporting_deadline - now
-    if left < timedelta(0):
-        return "overdue" if op.phase in AFTER_DEADLINE_PHASES else None
-    if op.phase not in BEFORE_DEADLINE_PHASES:
-        return None
-    if left <= STAGE_LEADS["2d"]:
-        return "2d"
-    if left <= STAGE_LEADS["7d"]:
-        return "7d"
-    return None
+    stage = mailer.stage_before(op.reporting_deadline, now)
+    if stage == "overdue":
+        return stage if op.phase in AFTER_DEADLINE_PHASES else None
+    return stage if op.phase in BEFORE_DEADLINE_PHASES else None
 
 
 def reminder_text(p: Participation, stage: str) -> tuple[str, str]:
@@ -176,22 +169,16 @@ def remind_due(
                 subject=subject[:200],
                 body=body,
             )
-            try:
-                with db.session.begin_nested():
-                    db.session.add(reminder)
-            except IntegrityError:
-                continue  # another run recorded it a moment ago
-            audit.record(
-                None,
+            if mailer.record_once(
+                reminder,
                 "report.reminder",
                 "participation",
                 p.id,
                 after={"stage": stage, "recipients": len(recipients)},
                 operation_id=op.id,
                 country_iso3=p.country_iso3,
-                via="system",
-            )
-            created.append(reminder)
+            ):
+                created.append(reminder)
     if not commit:
         db.session.flush()
         return created

@@ -12,7 +12,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -475,20 +474,14 @@ def remind_stale(now: datetime | None = None) -> list[SheetReminder]:
             subject=subject,
             body=body,
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(reminder)
-        except IntegrityError:
-            continue  # another run recorded it a moment ago
-        audit.record(
-            None,
+        if mailer.record_once(
+            reminder,
             "sheet.reminder",
             "network_sheet",
             sheet.network.acronym,
             after={"version": sheet.version, "recipients": len(recipients)},
-            via="system",
-        )
-        created.append(reminder)
+        ):
+            created.append(reminder)
     db.session.commit()
     deliver(now)
     return created
