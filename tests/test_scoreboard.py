@@ -748,7 +748,14 @@ def test_the_demo_gets_checklist_answers(app):
         )
     )
     assert sum(s.invited for s in scores) == coordinated
-    assert scoreboard.seed_demo_checklist(op) == len(scores) * len(scoreboard.CHECKLIST)
+    # the demo loader answered every network's checklist; seeding again writes nothing
+    answered = db.session.scalar(
+        select(func.count(NetworkChecklistItem.id)).where(
+            NetworkChecklistItem.operation_id == op.id
+        )
+    )
+    assert answered == len(scores) * len(scoreboard.CHECKLIST)
+    assert scoreboard.seed_demo_checklist(op) == 0
     db.session.commit()
     seeded = scoreboard.network_scores(op)
     assert any(s.checklist_ratio.numerator for s in seeded)
