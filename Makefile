@@ -6,6 +6,8 @@ FLASK  := $(BIN)/flask --app opsplanner
 STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# pytest processes for `make test` (at most; never more than the machine's cores)
+TEST_WORKERS ?= 4
 
 .PHONY: run test install lint format db demo worker web messages bench clean
 
@@ -31,7 +33,7 @@ run: demo
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .
