@@ -578,6 +578,72 @@ def test_acknowledgement_needs_guidelines_and_an_invited_country(app, users, ope
     db.session.rollback()
 
 
+def test_changed_guidelines_are_acknowledged_again_only_when_the_organiser_asks(
+    app, users, operation, api_tokens
+):
+    operation.guidelines = GUIDELINES
+    db.session.commit()
+    for iso3 in ("THA", "VNM"):
+        service.acknowledge_guidelines(participation(operation, iso3), users["organiser"])
+    db.session.commit()
+    organiser = signed_in(app, "organiser@test.example")
+    url = f"/operations/{operation.id}/edit"
+    form = {
+        "code_name": operation.code_name,
+        "organising_agency": operation.organising_agency.value,
+        "window_start": operation.window_start.isoformat(),
+        "window_end": operation.window_end.isoformat(),
+        "world_wildlife_day": operation.world_wildlife_day.isoformat(),
+        "reporting_deadline": operation.reporting_deadline.strftime("%Y-%m-%dT%H:%M"),
+        "embargo_until": operation.embargo_until.strftime("%Y-%m-%dT%H:%M"),
+        "timezone": "UTC",
+        "guidelines": GUIDELINES + "\n\nTypo fixed.",
+    }
+
+    def acknowledged() -> set[str]:
+        fresh()
+        return {
+            iso3
+            for iso3 in ("THA", "VNM", "KEN")
+            if participation(operation, iso3).guidelines_acknowledged_at is not None
+        }
+
+    # a clarification: the acknowledgements stand
+    assert post_form(organiser, url, form).status_code == 302
+    assert acknowledged() == {"THA", "VNM"}
+    # ticked without changing the guidelines: nothing to read again
+    assert post_form(organiser, url, {**form, "reacknowledge": "y"}).status_code == 302
+    assert acknowledged() == {"THA", "VNM"}
+    # a change in substance, ticked: every acknowledgement is taken back, and audited
+    changed = {
+        **form,
+        "guidelines": GUIDELINES + "\n\nReport within 24 hours.",
+        "reacknowledge": "y",
+    }
+    response = post_form(organiser, url, changed)
+    assert response.status_code == 302
+    page = organiser.get(location_path(response)).get_data(as_text=True)
+    assert "2 countries are asked to acknowledge them again." in page
+    assert acknowledged() == set()
+    taken_back = events("guidelines.reacknowledge")
+    assert sorted(e.country_iso3 for e in taken_back) == ["THA", "VNM"]
+    # the focal point is asked again
+    page = signed_in(app, "fp_tha@test.example").get(f"/operations/{operation.id}/guidelines")
+    assert "I have read the guidelines for my country" in page.get_data(as_text=True)
+
+    # the same over the API
+    service.acknowledge_guidelines(participation(operation, "THA"), users["fp_tha"])
+    db.session.commit()
+    response = app.test_client().patch(
+        f"/api/v1/operations/{operation.id}",
+        json={"guidelines": "New rules.", "reacknowledge": True},
+        headers=bearer(api_tokens["organiser"]),
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["acknowledgements_taken_back"] == 1
+    assert acknowledged() == set()
+
+
 @pytest.mark.parametrize("role", ["organiser", "coord_asean", "comms"])
 def test_only_focal_points_acknowledge(app, users, operation, role):
     operation.guidelines = GUIDELINES

@@ -73,12 +73,13 @@ def edit_operation(operation_id: int) -> Any:
     if not form.validate():
         return form_error(form)
     try:
-        ops.update_operation(
+        taken_back = ops.update_operation(
             op,
             form.to_input(),
             api_user(),
             guidelines=form.guidelines.data or "",
             timezone=form.timezone.data or "UTC",
+            reacknowledge=form.reacknowledge.data,
         )
     except DomainError as exc:
         return _domain_error(exc)
@@ -88,6 +89,7 @@ def edit_operation(operation_id: int) -> Any:
         | {
             "guidelines": op.guidelines,
             "timezone": op.timezone,
+            "acknowledgements_taken_back": taken_back,
         }
     )
 
@@ -333,7 +335,25 @@ def docs() -> dict[str, Any]:
                     "required": True,
                     "content": {
                         "application/json": {
-                            "schema": {"$ref": "#/components/schemas/OperationInput"}
+                            "schema": {
+                                "allOf": [
+                                    {"$ref": "#/components/schemas/OperationInput"},
+                                    {
+                                        "type": "object",
+                                        "properties": {
+                                            "guidelines": {"type": "string"},
+                                            "timezone": {"type": "string"},
+                                            "reacknowledge": {
+                                                "type": "boolean",
+                                                "description": "with changed guidelines: take "
+                                                "back every country's acknowledgement (the "
+                                                "response counts them in "
+                                                "acknowledgements_taken_back)",
+                                            },
+                                        },
+                                    },
+                                ]
+                            }
                         }
                     },
                 },

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
+    BooleanField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -40,6 +41,14 @@ class OperationEditForm(OperationForm):
         validators=[Optional(), Length(max=50000)],
         description=_l("Markdown: headings, lists, links, tables. No images or HTML."),
         render_kw={"rows": 14},
+    )
+    reacknowledge = BooleanField(
+        _l("Ask for acknowledgement again"),
+        description=_l(
+            "Tick this when the guidelines change in substance: every country that has "
+            "acknowledged them is asked to read and acknowledge them again. Leave it for a "
+            "typo or a clarification."
+        ),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -214,10 +214,18 @@ GUIDELINES_EDITABLE = SCHEDULE_EDITABLE + (OperationPhase.ACTIVE,)
 
 
 def update_operation(
-    op: Operation, data: OperationInput, by: User, *, guidelines: str, timezone: str
-) -> None:
+    op: Operation,
+    data: OperationInput,
+    by: User,
+    *,
+    guidelines: str,
+    timezone: str,
+    reacknowledge: bool = False,
+) -> int:
     """Change the set-up; the schedule is fixed once the operation is active, the guidelines
-    once reporting opens."""
+    once reporting opens. With ``reacknowledge``, changed guidelines take back every
+    country's acknowledgement (a change in substance must be read again); returns how many
+    were taken back."""
     archive.ensure_writable(op)
     if op.phase not in GUIDELINES_EDITABLE:
         raise DomainError(
@@ -271,3 +279,24 @@ def update_operation(
         audit.record(
             by, "operation.update", "operation", op.id, before=old, after=new, operation_id=op.id
         )
+    if not reacknowledge or "guidelines" not in new:
+        return 0
+    return _take_back_acknowledgements(op, by)
+
+
+def _take_back_acknowledgements(op: Operation, by: User) -> int:
+    acknowledged = [p for p in op.participations if p.guidelines_acknowledged_at is not None]
+    for p in acknowledged:
+        audit.record(
+            by,
+            "guidelines.reacknowledge",
+            "participation",
+            p.id,
+            before={"acknowledged_at": p.guidelines_acknowledged_at.isoformat()},
+            after={"acknowledged_at": None},
+            operation_id=op.id,
+            country_iso3=p.country_iso3,
+        )
+        p.guidelines_acknowledged_at = None
+        p.guidelines_acknowledged_by_id = None
+    return len(acknowledged)

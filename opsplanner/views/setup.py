@@ -35,12 +35,13 @@ def edit(operation_id: int) -> Any:
     form = OperationEditForm(obj=op)
     if form.validate_on_submit():
         try:
-            ops.update_operation(
+            taken_back = ops.update_operation(
                 op,
                 form.to_input(),
                 current_user,
                 guidelines=form.guidelines.data or "",
                 timezone=form.timezone.data or "UTC",
+                reacknowledge=form.reacknowledge.data,
             )
         except DomainError as exc:
             db.session.rollback()
@@ -48,6 +49,15 @@ def edit(operation_id: int) -> Any:
         else:
             db.session.commit()
             flash(_("%(name)s saved.", name=op.code_name), "success")
+            if taken_back:
+                flash(
+                    _(
+                        "The guidelines changed: %(n)s countries are asked to acknowledge "
+                        "them again.",
+                        n=taken_back,
+                    ),
+                    "info",
+                )
             return redirect(url_for("operations.detail", operation_id=op.id))
     return render_template("setup/edit.html", op=op, form=form, active="overview")
 
