@@ -748,12 +748,30 @@ def test_schedule_edit_and_cancel_are_audited(app, organiser, operation):
     [updated] = events("briefing.update")
     assert updated.before == {"network": None, "duration_minutes": 90}
     assert updated.after == {"network": "ASEAN-WEN", "duration_minutes": 120, "ical_sequence": 1}
-    response = post_form(organiser, f"{detail}/delete", {}, form_url=detail)
-    assert location_path(response) == f"/operations/{operation.id}/briefings/"
+    response = post_form(
+        organiser, f"{detail}/cancel", {"reason": "Merged with the LATF briefing"}, form_url=detail
+    )
+    assert location_path(response) == detail
     fresh()
-    assert db.session.get(Briefing, briefing_id) is None
+    b = db.session.get(Briefing, briefing_id)  # kept, marked cancelled
+    assert b.cancelled_at is not None and b.cancel_reason == "Merged with the LATF briefing"
+    assert b.ical_sequence == 2  # calendars replace the event with its cancellation
     [cancelled] = events("briefing.cancel")
     assert cancelled.before["ical_uid"] == uid
+    assert cancelled.after["reason"] == "Merged with the LATF briefing"
+    page = organiser.get(detail).get_data(as_text=True)
+    assert "Merged with the LATF briefing" in page and "Cancel this briefing" not in page
+    listing = organiser.get(f"/operations/{operation.id}/briefings/").get_data(as_text=True)
+    assert f"<s>{b.title}</s>" in listing
+    [event] = parse(organiser.get(f"{detail}.ics").data)[1]
+    assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 2
+    assert str(event["SUMMARY"]).startswith("Cancelled: ")
+    # cancelling again changes nothing; a cancelled briefing takes no edits or attendance
+    post_form(organiser, f"{detail}/cancel", {}, form_url=detail)
+    assert len(events("briefing.cancel")) == 1
+    with pytest.raises(DomainError, match="this briefing was cancelled on"):
+        service.record_attendance(b, participation(operation, "THA"), True, 1, None)
+    db.session.rollback()
 
 
 def test_a_briefing_with_recorded_attendance_cannot_be_cancelled(app, organiser, users, briefs):
@@ -761,7 +779,7 @@ def test_a_briefing_with_recorded_attendance_cannot_be_cancelled(app, organiser,
     service.record_attendance(b, participation(b.operation, "THA"), True, 1, users["fp_tha"])
     db.session.commit()
     detail = f"/operations/{b.operation_id}/briefings/{b.id}"
-    response = post_form(organiser, f"{detail}/delete", {}, form_url=detail)
+    response = post_form(organiser, f"{detail}/cancel", {}, form_url=detail)
     assert location_path(response) == detail
     page = organiser.get(detail).get_data(as_text=True)
     assert "attendance is recorded for this briefing: it can no longer be cancelled" in page
@@ -780,7 +798,7 @@ def test_only_organisers_schedule_edit_and_cancel(app, briefs, role):
     assert client.get(f"/operations/{op}/briefings/new").status_code == 404
     assert client.post(f"/operations/{op}/briefings/new", data=data).status_code == 404
     assert client.post(f"/operations/{op}/briefings/{b.id}/edit", data=data).status_code == 404
-    delete = client.post(f"/operations/{op}/briefings/{b.id}/delete", data={"csrf_token": token})
+    delete = client.post(f"/operations/{op}/briefings/{b.id}/cancel", data={"csrf_token": token})
     assert delete.status_code == 404
     fresh()
     assert db.session.scalar(select(func.count()).select_from(Briefing)) == 4
@@ -848,8 +866,14 @@ def test_an_organiser_schedules_and_edits_through_the_api(app, api_tokens, opera
     assert int(parse(ics.data)[1][0]["SEQUENCE"]) == 2
     assert api.get(f"{url}.ics", headers=headers).status_code == 200
     assert [e.via for e in events("briefing.update")] == ["api", "api"]
-    assert api.delete(item, headers=headers).status_code == 204
-    assert api.get(item, headers=headers).status_code == 404
+    cancelled = api.delete(item, json={"reason": "Moved to the regional meeting"}, headers=headers)
+    assert cancelled.status_code == 204
+    kept = api.get(item, headers=headers).get_json()  # still there, marked
+    assert kept["cancel_reason"] == "Moved to the regional meeting"
+    assert kept["cancelled_at"] is not None and kept["ical_sequence"] == 3
+    [event] = parse(api.get(f"{item}.ics", headers=headers).data)[1]
+    assert (str(event["STATUS"]), int(event["SEQUENCE"])) == ("CANCELLED", 3)
+    assert api.patch(item, json={"title": "Again"}, headers=headers).status_code == 422
 
 
 @pytest.mark.parametrize(

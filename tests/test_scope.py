@@ -441,9 +441,9 @@ WEB: dict[str, list[Case]] = {
         Case(P, "/operations/{draft}/briefings/guidelines/acknowledge", NOBODY),
     ],
     # the LATF briefing has attendance by now: refused, back to the briefing
-    "briefings.delete": [
-        Case(P, "/operations/{op}/briefings/{brief_spare}/delete", expect(organiser=302)),
-        Case(P, "/operations/{op}/briefings/{brief_latf}/delete", expect(organiser=302)),
+    "briefings.cancel": [
+        Case(P, "/operations/{op}/briefings/{brief_spare}/cancel", expect(organiser=302)),
+        Case(P, "/operations/{op}/briefings/{brief_latf}/cancel", expect(organiser=302)),
     ],
     "reference.networks": [Case(G, "/networks/", EVERYONE)],
     "reference.network": [

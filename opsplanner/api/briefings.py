@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, url_for
+from flask import Response, jsonify, request, url_for
 from werkzeug.datastructures import ImmutableMultiDict
 
 from opsplanner.api import api_bp, api_error, form_error, json_formdata
@@ -38,6 +38,8 @@ def briefing_json(b: Briefing, roll: service.Roll, detail: bool = False) -> dict
         "materials": b.materials,
         "ical_uid": b.ical_uid,
         "ical_sequence": b.ical_sequence,
+        "cancelled_at": b.cancelled_at.isoformat() if b.cancelled_at else None,
+        "cancel_reason": b.cancel_reason,
         # Countries within the caller's scope only.
         "invited": [p.country_iso3 for p in roll.invited],
         "attended": [p.country_iso3 for p in roll.attended],
@@ -136,8 +138,11 @@ def delete_briefing(operation_id: int, briefing_id: int) -> Any:
     b = s.briefing_or_404(operation_id, briefing_id)
     if not s.is_organiser:
         return api_error(403, "only organisers cancel briefings")
+    reason = (request.get_json(silent=True) or {}).get("reason") or ""
+    if not isinstance(reason, str):
+        return api_error(422, "reason: expected text", field="reason")
     try:
-        service.cancel(b, api_user())
+        service.cancel(b, api_user(), reason)
     except DomainError as exc:
         return _refused(exc)
     db.session.commit()
@@ -255,7 +260,10 @@ def docs() -> dict[str, Any]:
                 "responses": {**_ok(_ref("Briefing")), **_errors(401, 403, 404, 415, 422)},
             },
             "delete": {
-                "summary": "Cancel a briefing at which no attendance is recorded (organisers)",
+                "summary": "Cancel a briefing at which no attendance is recorded (organisers): "
+                "it stays listed with cancelled_at and the reason, and its calendar entry "
+                "becomes CANCELLED with a new SEQUENCE; an optional JSON body "
+                '{"reason": "..."} says why',
                 "parameters": [OP_ID, briefing_id],
                 "responses": {
                     "204": {"description": "Cancelled"},
@@ -317,6 +325,8 @@ SCHEMAS: dict[str, Any] = {
             "materials": {"type": "string", "description": "Markdown"},
             "ical_uid": {"type": "string"},
             "ical_sequence": {"type": "integer"},
+            "cancelled_at": {"type": ["string", "null"], "format": "date-time"},
+            "cancel_reason": {"type": "string"},
             "invited": _ISO3_LIST,
             "attended": _ISO3_LIST,
             "not_yet": _ISO3_LIST,

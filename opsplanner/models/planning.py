@@ -66,6 +66,11 @@ class Briefing(db.Model):
     ical_sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # A cancelled briefing stays listed (and in the calendar feed, as CANCELLED, so that
+    # calendar clients withdraw it) instead of vanishing from invitees' view.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     operation: Mapped[Operation] = relationship()
     network: Mapped[Network | None] = relationship()

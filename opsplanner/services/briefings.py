@@ -271,6 +271,7 @@ def edit(b: Briefing, data: BriefingInput, by: User | None, now: datetime | None
     """Change a briefing; True when anything changed. Every change bumps the iCalendar
     SEQUENCE so that calendars that imported the event replace it."""
     archive.ensure_writable(b.operation)
+    _refuse_cancelled(b)
     _refuse(check_briefing(b.operation, data, existing=b, now=now))
     before = _snapshot(b)
     _apply(b, data)
@@ -290,10 +291,23 @@ def edit(b: Briefing, data: BriefingInput, by: User | None, now: datetime | None
     return True
 
 
-def cancel(b: Briefing, by: User | None) -> None:
-    """Delete a briefing that nobody is recorded at: recorded attendance is what the
-    readiness board counts as "briefed", and would be lost with it."""
+def _refuse_cancelled(b: Briefing) -> None:
+    if b.cancelled_at is not None:
+        raise DomainError(
+            _("this briefing was cancelled on %(when)s", when=describe_time(b.cancelled_at, "UTC")),
+            field="title",
+        )
+
+
+def cancel(b: Briefing, by: User | None, reason: str = "", now: datetime | None = None) -> bool:
+    """Cancel a briefing nobody is recorded at (recorded attendance is what the readiness
+    board counts as "briefed"). It stays listed, marked cancelled with the reason, and its
+    calendar entry becomes CANCELLED with a new SEQUENCE, so that calendars which imported
+    it withdraw it instead of keeping a meeting that will not happen. False when it was
+    cancelled already."""
     archive.ensure_writable(b.operation)
+    if b.cancelled_at is not None:
+        return False
     recorded = db.session.scalar(
         select(BriefingAttendance.id).where(BriefingAttendance.briefing_id == b.id).limit(1)
     )
@@ -302,16 +316,24 @@ def cancel(b: Briefing, by: User | None) -> None:
             _("attendance is recorded for this briefing: it can no longer be cancelled"),
             field="title",
         )
+    reason = reason.strip()
+    if len(reason) > 2000:
+        raise DomainError(_("the reason is too long (2,000 characters at most)"), field="reason")
+    b.cancelled_at = now or datetime.now(UTC)
+    b.cancelled_by_id = by.id if by else None
+    b.cancel_reason = reason
+    b.ical_sequence += 1
     audit.record(
         by,
         "briefing.cancel",
         "briefing",
         b.id,
         before=_snapshot(b) | {"ical_uid": b.ical_uid},
+        after={"cancelled_at": b.cancelled_at.isoformat(), "reason": reason},
         operation_id=b.operation_id,
     )
-    db.session.delete(b)
     db.session.flush()
+    return True
 
 
 # -- attendance ---------------------------------------------------------------------------
@@ -326,6 +348,7 @@ def record_attendance(
     """Record (or correct) whether a country attended; the caller has checked that ``by`` may
     speak for the country (Scope). One record per briefing and country."""
     archive.ensure_writable(b.operation)
+    _refuse_cancelled(b)
     now = now or datetime.now(UTC)
     if not is_invited(b, p):
         raise DomainError(
@@ -446,8 +469,10 @@ def roll(b: Briefing, scope: Scope) -> Roll:
 def split_by_time(
     briefings: Iterable[Briefing], now: datetime | None = None
 ) -> tuple[list[Briefing], list[Briefing]]:
-    """(upcoming or under way, soonest first; past, latest first)."""
+    """(upcoming or under way, soonest first; past, latest first). A cancelled briefing is
+    listed where its time puts it, marked cancelled."""
     now = now or datetime.now(UTC)
+    briefings = list(briefings)
     upcoming = [b for b in briefings if ends_at(b) > now]
     past = [b for b in briefings if ends_at(b) <= now]
     return (
@@ -519,6 +544,8 @@ PRODID = "-//ICCWC//opsplanner//EN"
 def _description(b: Briefing, url: str | None) -> str:
     op = b.operation
     parts = []
+    if b.cancelled_at is not None:
+        parts.append(_("CANCELLED.") + (" " + b.cancel_reason if b.cancel_reason else ""))
     if b.agenda:
         parts.append(_("Agenda") + ":\n" + b.agenda)
     if b.materials:
@@ -549,12 +576,13 @@ def _event(b: Briefing, stamp: datetime, url: str | None) -> Any:
     # client shows the event in its user's own zone anyway.
     event.add("dtstart", b.starts_at.astimezone(UTC))
     event.add("dtend", ends_at(b).astimezone(UTC))
-    event.add("summary", f"{b.operation.code_name}: {b.title}")
+    summary = f"{b.operation.code_name}: {b.title}"
+    event.add("summary", (_("Cancelled") + ": " + summary) if b.cancelled_at else summary)
     event.add("description", _description(b, url))
     if b.location:
         event.add("location", b.location)
     event.add("categories", [b.kind.value.replace("_", " "), b.mode.value.replace("_", " ")])
-    event.add("status", "CONFIRMED")
+    event.add("status", "CANCELLED" if b.cancelled_at else "CONFIRMED")
     if url:
         event.add("url", url)
     return event

@@ -155,22 +155,30 @@ def edit(operation_id: int, briefing_id: int) -> Any:
     )
 
 
-@bp.route("/<int:briefing_id>/delete", methods=["POST"])
+@bp.route("/<int:briefing_id>/cancel", methods=["POST"])
 @roles_required(Role.ORGANISER)
-def delete(operation_id: int, briefing_id: int) -> Any:
+def cancel(operation_id: int, briefing_id: int) -> Any:
     b = scope().briefing_or_404(operation_id, briefing_id)
     if not FlaskForm().validate_on_submit():  # the CSRF token
         abort(400)
-    title = b.title
+    detail = url_for("briefings.detail", operation_id=operation_id, briefing_id=b.id)
     try:
-        service.cancel(b, current_user)
+        cancelled = service.cancel(b, current_user, request.form.get("reason", ""))
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return redirect(url_for("briefings.detail", operation_id=operation_id, briefing_id=b.id))
+        return redirect(detail)
     db.session.commit()
-    flash(_("Briefing %(title)s cancelled.", title=title), "success")
-    return redirect(url_for("briefings.index", operation_id=operation_id))
+    if cancelled:
+        flash(
+            _(
+                "Briefing %(title)s cancelled. Invitees who download the calendar again see "
+                "it withdrawn.",
+                title=b.title,
+            ),
+            "success",
+        )
+    return redirect(detail)
 
 
 @bp.route("/<int:briefing_id>/attendance", methods=["POST"])
