@@ -206,9 +206,18 @@ class Oracle:
         )
 
         def grouped(key: str) -> list[tuple[Any, ...]]:
+            # Public: a network or region where exactly one reporting country is not named
+            # would give that country away by subtraction; its unnamed countries are pooled.
+            unnamed = [r for r in rows if r["iso3"] not in self.named]
+            lone = {
+                g
+                for g in {r[key] for r in unnamed}
+                if sum(1 for r in unnamed if r[key] == g and r["reported"]) == 1
+            }
             groups: dict[tuple[Any, str], list[dict[str, Any]]] = defaultdict(list)
             for r in rows:
-                groups[r[key]].append(r)
+                pool = key != "country" and r["iso3"] not in self.named and r[key] in lone
+                groups[(None, OTHER_COUNTRIES) if pool else r[key]].append(r)
             return sorted(
                 (
                     (
@@ -392,6 +401,26 @@ def assert_no_leak(snapshot: Snapshot, figures: Figures, oracle: Oracle, secrets
         assert iso3 not in figures.map_counts
 
 
+def assert_no_country_singled_out(snapshot: Snapshot, figures: Figures) -> None:
+    """What a reader of the public pack can do: take a network's (or region's) row, subtract
+    the rows of the named countries they know belong to it, and look at what is left. What is
+    left must never be one reporting country that is not named."""
+    named = {c.name: c for c in snapshot.countries if c.iso3 is not None}
+    country_rows = {g.name: g for g in figures.by_country}
+    for groups, member_of in (
+        (figures.by_network, lambda c: c.network),
+        (figures.by_region, lambda c: c.region),
+    ):
+        for g in groups:
+            if g.name == OTHER_COUNTRIES:
+                continue
+            members = [c for c in named.values() if member_of(c) == g.code]
+            left = g.countries - sum(1 for c in members if c.reported)
+            assert left != 1, (g.name, "one unnamed reporter left after subtraction")
+            if left == 0:
+                assert g.seizures == sum(country_rows[c.name].seizures for c in members)
+
+
 # -- the figures against the raw rows -----------------------------------------------------------
 BUILDERS = {
     "mixed": pack_datasets.mixed,
@@ -406,6 +435,7 @@ def test_every_figure_equals_the_raw_rows(app, users, reporting, name):
     assert_matches_raw_rows(reporting, Audience.INTERNAL)
     public = assert_matches_raw_rows(reporting, Audience.PUBLIC)
     assert_no_leak(*public, dataset.secrets)
+    assert_no_country_singled_out(public[0], public[1])
 
 
 @pytest.mark.parametrize("seed", [3, 11, 29])
@@ -414,6 +444,7 @@ def test_random_operations_equal_the_raw_rows(app, users, reporting, seed):
     internal = assert_matches_raw_rows(reporting, Audience.INTERNAL)[1]
     snapshot, public, oracle = assert_matches_raw_rows(reporting, Audience.PUBLIC)
     assert_no_leak(snapshot, public, oracle, dataset.secrets)
+    assert_no_country_singled_out(snapshot, public)
     assert public.seizures <= internal.seizures
     assert public.reporting_countries == internal.reporting_countries
 
@@ -454,11 +485,19 @@ def test_the_mixed_operation_in_figures(app, users, reporting):
         (OTHER_COUNTRIES, 1, 3, 2)  # VNM reported; VNM, UGA, FRA take part unnamed
     ]
     assert set(public.map_counts) == {"THA", "KEN"}
-    assert [(g.code, g.participating) for g in public.by_network] == [
-        ("ASEAN-WEN", 2),
-        ("LATF", 2),
-        (None, 1),
-    ]
+    # ASEAN-WEN minus Thailand would be Viet Nam, its one unnamed reporter: Viet Nam is pooled;
+    # LATF's unnamed Uganda has not reported (nothing to give away) and stays
+    country = {g.name: g for g in public.by_country}
+    network = {(g.code, g.name): g for g in public.by_network}
+    assert {k: g.participating for k, g in network.items()} == {
+        ("ASEAN-WEN", "ASEAN Wildlife Enforcement Network"): 1,
+        ("LATF", "Lusaka Agreement Task Force"): 2,
+        (None, OTHER_COUNTRIES): 1,
+        (None, NO_NETWORK): 1,
+    }
+    asean = network[("ASEAN-WEN", "ASEAN Wildlife Enforcement Network")]
+    assert asean.seizures == country["Thailand"].seizures  # nothing left to subtract
+    assert network[(None, OTHER_COUNTRIES)].seizures == 2  # Viet Nam's, under no name
     assert {(r.origin, r.transit, r.destination) for r in public.top_routes} >= {
         ("Kenya", (OTHER_COUNTRIES,), OTHER_COUNTRIES),
         ("Thailand", (), OTHER_COUNTRIES),
@@ -704,9 +743,10 @@ def test_figures_need_no_database_and_keep_to_their_rules():
     ]
     # national arrests (5) win over the seizures'; no national suspects: the seizures' count
     assert (figures.arrests, figures.suspects) == (10, 5)
+    # the unnamed country is the only one in its (missing) region: pooled, not "no region"
     assert [(g.code, g.name, g.seizures) for g in figures.by_region] == [
-        (None, NO_REGION, 1),  # a tie: by name
-        ("Europe", "Europe", 1),
+        ("Europe", "Europe", 1),  # a tie: by name
+        (None, OTHER_COUNTRIES, 1),
     ]
     assert figures.map_counts == {"AAA": 1}
     assert figures.data_version == snapshot.data_version

@@ -26,7 +26,11 @@ Definitions (the tests compute the same figures independently from the raw rows)
   ``participating`` = confirmed ones; every participating country has its group even when it
   reported nothing. Countries without a network or region are grouped under ``code`` None.
   In a public pack the countries not named make one ``OTHER_COUNTRIES`` row (``code`` None) in
-  ``by_country``; they stay in their network and region.
+  ``by_country``; they stay in their network and region unless they would be the only
+  reporting country not named there: a group's total minus its named countries' rows would
+  then be that one country's figures (its network's member list is public), so such a
+  group's countries that are not named go to an ``OTHER_COUNTRIES`` row of that breakdown
+  instead. What is left to subtract is always the sum of two or more reporting countries.
 - timeline: one day per date from the window's start to its end, zero days included (stretched
   to any seizure dated outside the window, so the days always add up to the seizures).
 - routes: a seizure with origins O1..On, transits T1..Tk (in order) and destinations
@@ -130,6 +134,27 @@ def _groups(
         for (code, name), group in members.items()
     ]
     return sorted(totals, key=lambda g: (-g.seizures, g.name, g.code or ""))
+
+
+GroupKey = Callable[[CountryEntry], tuple[str | None, str]]
+
+
+def _pooled(rows: Iterable[_Country], key: GroupKey, snapshot: Snapshot) -> GroupKey:
+    """``key``, except that in a public pack a group with exactly one reporting country that
+    is not named loses its countries that are not named to an OTHER_COUNTRIES group (see the
+    module: differencing against the named countries' rows must not single one out)."""
+    if snapshot.audience is not Audience.PUBLIC:
+        return key
+    unnamed_reporters = Counter(
+        key(r.entry) for r in rows if r.entry.iso3 is None and r.entry.reported
+    )
+    lone = {group for group, n in unnamed_reporters.items() if n == 1}
+
+    def pooled(c: CountryEntry) -> tuple[str | None, str]:
+        group = key(c)
+        return (None, OTHER_COUNTRIES) if c.iso3 is None and group in lone else group
+
+    return pooled
 
 
 def _network(c: CountryEntry) -> tuple[str | None, str]:
@@ -313,8 +338,8 @@ def compute_figures(snapshot: Snapshot, *, top_routes: int = TOP_ROUTES) -> Figu
         international_notices=_national(reporting, "international_notices_requested"),
         online_cases=sum(1 for s in snapshot.seizures if s.online),
         by_commodity=by_commodity(snapshot.seizures),
-        by_network=_groups(rows.values(), _network),
-        by_region=_groups(rows.values(), _region),
+        by_network=_groups(rows.values(), _pooled(rows.values(), _network, snapshot)),
+        by_region=_groups(rows.values(), _pooled(rows.values(), _region, snapshot)),
         by_country=_groups(rows.values(), _country_key),
         timeline=timeline(snapshot),
         top_routes=top,
