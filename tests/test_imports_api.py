@@ -228,3 +228,83 @@ def test_the_import_is_documented(app, post):
     assert set(operation["responses"]) >= {"200", "401", "403", "404", "415", "422"}
     row = doc["components"]["schemas"]["ImportRow"]["properties"]
     assert "quantities" in row and "national_reference" in row
+
+
+# -- a file over the API ---------------------------------------------------------------------------
+@pytest.fixture
+def send_file(app: Any, api_tokens: dict[str, str], reporting: Any):
+    client = app.test_client()
+
+    def send(parts: dict[str, Any], who: str = "fp_tha", iso3: str = "THA") -> Any:
+        return client.post(
+            f"{A}/operations/{reporting.id}/countries/{iso3}/seizures/import",
+            data=parts,
+            content_type="multipart/form-data",
+            headers=bearer(api_tokens[who]),
+        )
+
+    return send
+
+
+def csv_file(data: list[dict[str, Any]], name: str = "seizures.csv") -> tuple[Any, str]:
+    import io
+
+    from tests.test_imports import csv_bytes
+
+    return (io.BytesIO(csv_bytes(data)), name)
+
+
+def test_a_file_is_planned_then_applied_as_on_the_upload_page(app, send_file):
+    three = [seizure_row(national_reference=f"TH-FILE-{i}") for i in range(1, 4)]
+    planned = send_file({"file": csv_file(three), "dry_run": "true"})
+    assert planned.status_code == 200, planned.get_json()
+    body = planned.get_json()
+    assert (body["dry_run"], body["rows"], body["created"]) == (True, 3, 3)
+    fresh()
+    assert db.session.scalar(select(func.count()).select_from(Seizure)) == 0
+    assert db.session.get(ImportBatch, body["batch_id"]).status is ImportStatus.DISCARDED
+
+    applied = send_file({"file": csv_file(three)})
+    assert applied.status_code == 200, applied.get_json()
+    body = applied.get_json()
+    assert (body["dry_run"], body["created"], body["filename"]) == (False, 3, "seizures.csv")
+    batch = db.session.get(ImportBatch, body["batch_id"])
+    assert (batch.status, batch.source) == (ImportStatus.APPLIED, RecordSource.UPLOAD)
+    assert by_reference("TH-FILE-2").import_batch_id == batch.id
+    # the same file again changes nothing
+    again = send_file({"file": csv_file(three)}).get_json()
+    assert (again["created"], again["unchanged"]) == (0, 3)
+
+
+def test_a_bad_file_writes_nothing_and_names_rows_and_columns(app, send_file):
+    bad = [
+        seizure_row(national_reference="TH-BAD-1"),
+        seizure_row(national_reference="TH-BAD-2", seized_on="2027-13-40"),
+    ]
+    response = send_file({"file": csv_file(bad)})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["error_count"] == 1
+    [problem] = error["rows"]
+    assert (problem["row"], problem["column"]) == (3, "seized_on")  # the header is row 1
+    assert state()[:2] == (0, 0)
+
+
+def test_file_parts_are_checked(app, send_file, api_tokens, reporting):
+    missing = send_file({"dry_run": "true"})
+    assert (missing.status_code, missing.get_json()["error"]["field"]) == (422, "file")
+    odd = send_file({"file": csv_file([seizure_row()]), "rows": "x"})
+    assert (odd.status_code, odd.get_json()["error"]["field"]) == (422, "rows")
+    maybe = send_file({"file": csv_file([seizure_row()]), "dry_run": "maybe"})
+    assert (maybe.status_code, maybe.get_json()["error"]["field"]) == (422, "dry_run")
+    assert send_file({"file": csv_file([seizure_row()])}, who="fp_ken").status_code == 404
+    assert send_file({"file": csv_file([seizure_row()])}, who="comms").status_code == 404
+    assert state() == (0, 0, 0)
+    # any other body type is still refused
+    refused = app.test_client().post(
+        f"{A}/operations/{reporting.id}/countries/THA/seizures/import",
+        data="national_reference\nTH-1\n",
+        content_type="text/csv",
+        headers=bearer(api_tokens["fp_tha"]),
+    )
+    assert refused.status_code == 415

@@ -8,16 +8,17 @@ from typing import Any
 
 from flask import jsonify, request
 
-from opsplanner.api import STRUCTURED_ENDPOINTS, api_bp, api_error
+from opsplanner.api import FILE_ENDPOINTS, STRUCTURED_ENDPOINTS, api_bp, api_error
 from opsplanner.api.common import api_scope
 from opsplanner.extensions import db
-from opsplanner.models import Agency, DetectionMethod
+from opsplanner.models import Agency, DetectionMethod, ImportBatch, ImportStatus
 from opsplanner.services import imports, reports
 from opsplanner.services.errors import DomainError
 from opsplanner.services.seizure_fields import FIELDS, MAX_QUANTITIES
 
 IMPORT = "/operations/<int:operation_id>/countries/<iso3>/seizures/import"
 STRUCTURED_ENDPOINTS.update({"api.import_seizures"})
+FILE_ENDPOINTS.update({"api.import_seizures"})
 
 
 def _item(item: dict[str, Any]) -> dict[str, Any]:
@@ -29,7 +30,7 @@ def _item(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _refused(outcome: imports.Outcome) -> tuple[Any, int]:
+def _refused(outcome: imports.Outcome | ImportBatch) -> tuple[Any, int]:
     body = {
         "status": 422,
         "message": (
@@ -52,6 +53,8 @@ def import_seizures(operation_id: int, iso3: str) -> Any:
     p = s.participation_or_404(operation_id, iso3)
     if not reports.may_enter(s, p):
         return api_error(403, "only the country's focal point or an organiser can import seizures")
+    if request.mimetype == "multipart/form-data":
+        return _import_file(s, p)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return api_error(422, "the body must be a JSON object")
@@ -89,6 +92,60 @@ def import_seizures(operation_id: int, iso3: str) -> Any:
     )
 
 
+def _import_file(s: Any, p: Any) -> Any:
+    """A CSV or XLSX file, as the upload page takes it: checked in full, then (unless
+    ``dry_run``) applied in one transaction. The batch is in the country's upload history."""
+    unknown = sorted((set(request.form) - {"dry_run"}) | (set(request.files) - {"file"}))
+    if unknown:
+        return api_error(422, f"{unknown[0]}: unknown field (send file and dry_run)", unknown[0])
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return api_error(422, "file: attach the CSV or XLSX file as the 'file' part", "file")
+    dry_run = request.form.get("dry_run", "false").strip().lower()
+    if dry_run not in ("true", "false"):
+        return api_error(422, "dry_run: expected true or false", field="dry_run")
+    try:
+        batch = imports.stage_upload(s, p, upload.filename, upload.stream)
+        if batch.status is ImportStatus.PREVIEWED and dry_run == "true":
+            imports.discard(s, p, batch)  # the plan was all that was asked for
+    except DomainError as exc:
+        db.session.rollback()
+        return api_error(exc.status, exc.message, field=exc.field)
+    try:
+        db.session.commit()
+    except BaseException:
+        imports.discard_stored(batch)
+        raise
+    if batch.status is ImportStatus.REJECTED:
+        return _refused(batch)
+    if batch.status is ImportStatus.DISCARDED:
+        imports.discard_stored(batch)
+        return jsonify(_file_result(batch, dry_run=True))
+    try:
+        outcome = imports.confirm(s, p, batch)
+    except DomainError as exc:
+        db.session.rollback()
+        return api_error(exc.status, exc.message, field=exc.field)
+    db.session.commit()
+    if not outcome.ok:
+        return _refused(outcome)
+    return jsonify(
+        _file_result(batch, dry_run=False) | {"items": [_item(i) for i in outcome.items]}
+    )
+
+
+def _file_result(batch: ImportBatch, *, dry_run: bool) -> dict[str, Any]:
+    return {
+        "dry_run": dry_run,
+        "batch_id": batch.id,
+        "filename": batch.filename,
+        "rows": batch.rows_total,
+        "created": batch.rows_created,
+        "updated": batch.rows_updated,
+        "unchanged": batch.rows_unchanged,
+    }
+
+
 # -- OpenAPI ------------------------------------------------------------------------------
 def docs() -> dict[str, Any]:
     from opsplanner.api.openapi import ISO3, JSON, OP_ID, _body, _errors, _ok, _ref
@@ -107,9 +164,28 @@ def docs() -> dict[str, Any]:
                 "spreadsheet upload is; with `dry_run` the plan (create, update, unchanged per "
                 "row) is returned and nothing is written; otherwise all rows are written in one "
                 "transaction, or none if any row is invalid. Rows are matched by "
-                "`national_reference`: sending the same rows again changes nothing",
+                "`national_reference`: sending the same rows again changes nothing. The body "
+                "is either JSON rows or, as multipart/form-data, the CSV or XLSX file of the "
+                "upload template in a `file` part (with an optional `dry_run` part, true or "
+                "false): the file is checked as on the upload page and listed in the "
+                "country's upload history",
                 "parameters": [OP_ID, ISO3],
-                "requestBody": _body("ImportRequest"),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        **_body("ImportRequest")["content"],
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "file": {"type": "string", "format": "binary"},
+                                    "dry_run": {"enum": ["true", "false"]},
+                                },
+                                "required": ["file"],
+                            }
+                        },
+                    },
+                },
                 "responses": {**_ok(_ref("ImportResult")), **errors},
             }
         }
