@@ -18,7 +18,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+# Compiled message catalogues (not in git): rebuilt whenever a .po file changes.
+PO_FILES := $(wildcard opsplanner/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+$(MO_FILES): %.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
+
+install: $(STAMP) $(MO_FILES)
 
 db: install
 	$(FLASK) init-db
@@ -51,7 +58,7 @@ worker: install
 	$(BIN)/celery -A worker.celery_app worker --beat --loglevel INFO
 
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -o opsplanner/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o opsplanner/translations/messages.pot .
 	$(BIN)/pybabel update -i opsplanner/translations/messages.pot -d opsplanner/translations
 
 bench: install

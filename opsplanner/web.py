@@ -56,6 +56,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    # the page's lang attribute follows the language it is rendered in
+    from flask_babel import get_locale
+
+    app.jinja_env.globals["get_locale"] = get_locale
 
 
 def register_blueprints(app: Flask) -> None:

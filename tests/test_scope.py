@@ -625,6 +625,8 @@ WEB: dict[str, list[Case]] = {
         ),
     ],
     "account.create_token": [Case(P, "/account/tokens", EVERYONE, {"name": "matrix"})],
+    # one's own language only; "" keeps the browser's choice (the matrix reads English)
+    "account.language": [Case(P, "/account/language", expect(302), {"language-locale": ""})],
     "account.revoke_token": [
         Case(P, "/account/tokens/{others_token}/revoke", NOBODY),
         Case(P, "/account/tokens/{own_token}/revoke", expect(302)),

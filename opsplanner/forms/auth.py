@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from opsplanner.services.passwords import MIN_PASSWORD_LENGTH
@@ -48,3 +48,21 @@ class TokenForm(FlaskForm):
         description=_l("What uses it, e.g. 'national seizure database sync'."),
     )
     submit = SubmitField(_l("Create token"))
+
+
+# The interface languages, each named in itself so that anyone can find their own.
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(
+        _l("Language of the interface"),
+        description=_l("Leave it on the browser's choice to follow your browser's settings."),
+    )
+    submit = SubmitField(_l("Save the language"))
+
+    def __init__(self, *args: object, languages: tuple[str, ...] = ("en",), **kwargs: object):
+        super().__init__(*args, **kwargs)
+        self.locale.choices = [("", str(_l("The browser's choice")))] + [
+            (code, LANGUAGE_NAMES.get(code, code)) for code in languages
+        ]

@@ -146,6 +146,23 @@ def accept_invite(user: User, password: str) -> None:
     audit.record(user, "user.accept_invite", "user", user.id)
 
 
+def set_locale(user: User, locale: str | None, languages: tuple[str, ...]) -> None:
+    """The user's interface language, or None for the browser's choice."""
+    if locale and locale not in languages:
+        raise DomainError(_("choose one of the offered languages"), field="locale")
+    before = user.locale
+    user.locale = locale or None
+    if before != user.locale:
+        audit.record(
+            user,
+            "user.locale",
+            "user",
+            user.id,
+            before={"locale": before},
+            after={"locale": user.locale},
+        )
+
+
 def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         raise DomainError(_("the current password is not correct"), field="current_password")

@@ -49,7 +49,7 @@ def indicator_bars(scores: Sequence[NetworkScore]) -> go.Figure:
         font=FONT,
         margin={"l": 50, "r": 10, "t": 40, "b": 90},
         legend={"orientation": "h", "y": 1.15},
-        yaxis={"title": _("% of the member states"), "range": [0, 100]},
+        yaxis={"title": _("Share of the member states (%)"), "range": [0, 100]},
         height=400,
     )
     return fig

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from opsplanner.extensions import db
-from opsplanner.forms.auth import ChangePasswordForm, TokenForm
+from opsplanner.forms.auth import ChangePasswordForm, LanguageForm, TokenForm
 from opsplanner.security import start_session
 from opsplanner.services import accounts
 from opsplanner.services.errors import DomainError
@@ -36,8 +36,33 @@ def settings() -> Any:
             flash(_("Password changed. Your other sessions were signed out."), "success")
             return redirect(url_for("account.settings"))
     return render_template(
-        "account/settings.html", form=form, token_form=TokenForm(), tokens=current_user.tokens
+        "account/settings.html",
+        form=form,
+        token_form=TokenForm(),
+        tokens=current_user.tokens,
+        language_form=_language_form(),
     )
+
+
+def _language_form() -> LanguageForm:
+    form = LanguageForm(prefix="language", languages=tuple(current_app.config["LANGUAGES"]))
+    if not form.is_submitted():
+        form.locale.data = current_user.locale or ""
+    return form
+
+
+@bp.route("/language", methods=["POST"])
+@login_required
+def language() -> Any:
+    form = _language_form()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        accounts.set_locale(user, form.locale.data, tuple(current_app.config["LANGUAGES"]))
+        db.session.commit()
+        flash(_("Language saved."), "success")
+    else:
+        flash(_("Choose one of the offered languages."), "error")
+    return redirect(url_for("account.settings"))
 
 
 @bp.route("/tokens", methods=["POST"])
