@@ -84,3 +84,16 @@ def test_a_user_chooses_the_language_of_the_interface(app, users, operation):
     client.post("/account/language", data={"csrf_token": token, "language-locale": ""})
     db.session.expire_all()
     assert users["fp_tha"].locale is None
+
+
+def test_no_message_hides_in_an_f_string():
+    """Babel does not read gettext calls inside f-strings: such a message would never reach
+    the catalogues and would stay English in every language."""
+    hidden = re.compile(r"""\bf(["'])[^\n]*?\{_l?\(""")
+    found = [
+        f"{path.relative_to(TRANSLATIONS.parent)}:{n}"
+        for path in sorted(TRANSLATIONS.parent.rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if hidden.search(line)
+    ]
+    assert found == []

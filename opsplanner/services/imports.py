@@ -656,7 +656,7 @@ def _open_xlsx(path: Path, limits: Limits) -> Iterator[Table]:
                         yield row_no, values
                 except Exception as exc:  # malformed sheet XML, refused entities, ...
                     raise FileRefused(
-                        damaged_workbook(f"{_('row')} {row_no + 1}: {type(exc).__name__}"),
+                        damaged_workbook(_("row %(n)d", n=row_no + 1) + f": {type(exc).__name__}"),
                         row_no + 1,
                     ) from None
 

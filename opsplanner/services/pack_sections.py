@@ -378,14 +378,22 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 def press_values(ctx: SectionContext) -> dict[str, str]:
     f = ctx.figures
+    # (Babel does not read gettext calls inside f-strings: every message is a call of its own.)
     lines = [
-        f"- {format_quantity(c.quantity)} {c.unit_label} {_('of')} {c.label.lower()} "
-        f"({_('%(n)s seizures', n=c.seizures)})"
+        "- "
+        + _(
+            "%(quantity)s %(unit)s of %(commodity)s (%(n)s seizures)",
+            quantity=format_quantity(c.quantity),
+            unit=c.unit_label,
+            commodity=c.label.lower(),
+            n=c.seizures,
+        )
         for c in f.by_commodity[:8]
     ]
     routes = [
-        f"- {' -> '.join([r.origin, *r.transit, r.destination])} "
-        f"({_('%(n)s seizures', n=r.seizures)})"
+        f"- {' -> '.join([r.origin, *r.transit, r.destination])} ("
+        + _("%(n)s seizures", n=r.seizures)
+        + ")"
         for r in f.top_routes[:5]
     ]
     cases = [

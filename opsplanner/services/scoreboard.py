@@ -467,7 +467,10 @@ def comparative_header() -> list[str]:
     header = [_("Network"), _("Name"), _("Member states invited")]
     labels = indicator_labels()
     for code in INDICATOR_CODES:
-        header += [f"{labels[code]} ({_('states')})", f"{labels[code]} (%)"]
+        header += [
+            _("%(indicator)s (states)", indicator=labels[code]),
+            f"{labels[code]} (%)",
+        ]
     header += [
         _("Coordinator's evaluation submitted"),
         _("Seizures"),
