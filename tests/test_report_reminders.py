@@ -282,3 +282,35 @@ def test_the_outbox_page(app, users, reporting, vnm_focal_point):
     assert "Kenya" not in html and "fp_ken@test.example" not in html
     for role in ("fp_tha", "fp_ken", "comms"):
         assert signed_in(app, f"{role}@test.example").get(url).status_code == 404
+
+
+def test_a_reminder_is_written_in_its_recipients_language(app, users, reporting, vnm_focal_point):
+    from babel.messages.pofile import read_po
+
+    from tests.test_i18n import TRANSLATIONS
+
+    vnm_focal_point.locale = "fr"  # Viet Nam's focal point reads French; Thailand's chose none
+    db.session.commit()
+    report_reminders.remind_due(DEADLINE + timedelta(hours=1))
+    db.session.expire_all()
+
+    def reminder(iso3: str) -> ReportReminder:
+        return db.session.scalar(
+            select(ReportReminder).where(
+                ReportReminder.participation_id == part(reporting, iso3).id
+            )
+        )
+
+    with (TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        french = read_po(fh)
+    msgid = "%(operation)s: the results of %(country)s are overdue"
+    assert french[msgid].string
+
+    def subject(template: str, iso3: str) -> str:
+        p = part(reporting, iso3)
+        return template % {"operation": reporting.code_name, "country": p.country.name}
+
+    assert reminder("VNM").subject == subject(french[msgid].string, "VNM")
+    assert reminder("THA").subject == subject(msgid, "THA")  # no language chosen: English
+    assert mailer.language_of(["fp_tha@test.example", "fp_vnm@test.example"]) == "fr"
+    assert mailer.language_of(["fp_tha@test.example"]) is None

@@ -143,7 +143,8 @@ def remind_due(
             recipients = emails.get(r.key, [])
             if not recipients:
                 continue  # nobody to write to yet; a later run reminds an account added since
-            subject, body = reminder_text(op, r, stage)
+            with mailer.written_in(recipients):
+                subject, body = reminder_text(op, r, stage)
             reminder = EvaluationReminder(
                 operation_id=op.id,
                 respondent=r.key,

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -70,6 +71,38 @@ def deliver_outbox(model: Any, now: datetime | None = None) -> int:
 
 
 # -- reminders ---------------------------------------------------------------------------------
+def language_of(recipients: Sequence[str]) -> str | None:
+    """The interface language the recipients chose (the most common among them; a tie goes
+    to the earlier recipient), or None when none chose one: a reminder is written once for
+    all its recipients, in their language where they agree on one."""
+    from opsplanner.models import User
+
+    if not recipients:
+        return None
+    chosen = dict(
+        db.session.execute(
+            select(User.email, User.locale).where(
+                User.email.in_(list(recipients)), User.locale.is_not(None)
+            )
+        ).all()
+    )
+    votes = [chosen[e] for e in recipients if chosen.get(e)]
+    return max(votes, key=lambda code: (votes.count(code), -votes.index(code))) if votes else None
+
+
+@contextmanager
+def written_in(recipients: Sequence[str]) -> Iterator[None]:
+    """Render what is inside in the recipients' language (see ``language_of``)."""
+    from flask_babel import force_locale
+
+    language = language_of(recipients)
+    if language is None:
+        yield
+        return
+    with force_locale(language):
+        yield
+
+
 REMINDER_LEADS = {"7d": timedelta(days=7), "2d": timedelta(days=2)}
 
 

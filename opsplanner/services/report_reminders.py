@@ -160,7 +160,8 @@ def remind_due(
             recipients = emails.get(p.id, [])
             if not recipients:
                 continue  # nobody to write to yet; a later run reminds a focal point added since
-            subject, body = reminder_text(p, stage)
+            with mailer.written_in(recipients):
+                subject, body = reminder_text(p, stage)
             reminder = ReportReminder(
                 participation_id=p.id,
                 stage=stage,

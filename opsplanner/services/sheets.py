@@ -465,7 +465,8 @@ def remind_stale(now: datetime | None = None) -> list[SheetReminder]:
         recipients = [u.email for u in coordinators_of(sheet.network_id)]
         if not recipients:
             continue  # nobody to remind yet; the next run reminds a coordinator added later
-        subject, body = _reminder_text(sheet, now)
+        with mailer.written_in(recipients):
+            subject, body = _reminder_text(sheet, now)
         reminder = SheetReminder(
             sheet_id=sheet.id,
             sheet_version=sheet.version,
