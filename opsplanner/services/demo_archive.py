@@ -36,18 +36,17 @@ from opsplanner.models import (
     PhaseChange,
     Priority,
     ResponseStatus,
-    Role,
     Seizure,
     User,
 )
 from opsplanner.services import operations as ops
 from opsplanner.services.demo_results import (
     PRIORITIES,
-    _demo_users,
     _highlights,
     _report,
     _SeizureMaker,
     results_wwd,
+    seat_demo_accounts,
 )
 
 DEMO_ARCHIVE_OPERATION = "Operation Silent Harbour"
@@ -236,15 +235,7 @@ def add_demo_archive(organiser: User, today: date | None = None) -> dict[str, in
     db.session.expire(op, ["priorities"])
 
     participations = _enrol(op, organiser, rng)
-    demo_users = _demo_users()
-    focal_points = {u.country_iso3: u for u in demo_users.values() if u.role is Role.FOCAL_POINT}
-    coordinators = {
-        u.network_id: u for u in demo_users.values() if u.role is Role.COORDINATOR and u.network_id
-    }
-    for p in participations:
-        if p.country_iso3 in focal_points:
-            p.focal_points.append(focal_points[p.country_iso3])
-    db.session.flush()
+    focal_points, coordinators = seat_demo_accounts(participations)
 
     maker = _SeizureMaker(op, rng)
     all_seizures: list[Seizure] = []

@@ -461,6 +461,23 @@ class _SeizureMaker:
         return origin, [t for t in transit if t not in origin + destination], destination
 
 
+def seat_demo_accounts(
+    participations: list[Participation],
+) -> tuple[dict[str, User], dict[int, User]]:
+    """Name the demo focal points on their countries' participations; returns the demo focal
+    points by country and the demo coordinators by network."""
+    demo_users = _demo_users()
+    focal_points = {u.country_iso3: u for u in demo_users.values() if u.role is Role.FOCAL_POINT}
+    coordinators = {
+        u.network_id: u for u in demo_users.values() if u.role is Role.COORDINATOR and u.network_id
+    }
+    for p in participations:
+        if p.country_iso3 in focal_points:
+            p.focal_points.append(focal_points[p.country_iso3])
+    db.session.flush()
+    return focal_points, coordinators
+
+
 def _demo_users() -> dict[str, User]:
     return {
         u.email: u
@@ -516,15 +533,7 @@ def add_demo_results(organiser: User, today: date | None = None) -> dict[str, in
     db.session.expire(op, ["priorities"])
 
     participations = _enrol(op, organiser, rng, op.window_start)
-    demo_users = _demo_users()
-    by_country = {u.country_iso3: u for u in demo_users.values() if u.role is Role.FOCAL_POINT}
-    coordinators = {
-        u.network_id: u for u in demo_users.values() if u.role is Role.COORDINATOR and u.network_id
-    }
-    for p in participations:
-        if p.country_iso3 in by_country:
-            p.focal_points.append(by_country[p.country_iso3])
-    db.session.flush()
+    by_country, coordinators = seat_demo_accounts(participations)
 
     maker = _SeizureMaker(op, rng)
     fixed = {"THA": "approved", "KEN": "returned", "VNM": "draft"}
