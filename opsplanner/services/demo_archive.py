@@ -195,7 +195,7 @@ def _evaluation(
             )
             checklist += 1
     db.session.add_all(responses)
-    return {"evaluation_responses": len(responses), "checklist_items": checklist}
+    return {"archived_evaluation_responses": len(responses), "archived_checklist_items": checklist}
 
 
 def add_demo_archive(organiser: User, today: date | None = None) -> dict[str, int]:
