@@ -329,14 +329,16 @@ def rating_colours(scale_max: int) -> list[str]:
     return [RATING_COLOURS[round(i * last / (scale_max - 1))] for i in range(scale_max)]
 
 
-def summary_html(summary: EvaluationSummary) -> str:
+def summary_html(summary: EvaluationSummary, notice: str | None = None) -> str:
     """The summary as one self-contained HTML document (inline CSS, bars drawn in CSS, no
-    script and no external resource). Needs an app context (templates, translations)."""
+    script and no external resource), with ``notice`` (a pack's marking) at the top. Needs an
+    app context (templates, translations)."""
     return render_template(
         "evaluation/document.html",
         summary=summary,
         colours=rating_colours(summary.scale_max),
         na_colour=NA_COLOUR,
+        notice=notice,
     )
 
 

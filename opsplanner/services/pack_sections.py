@@ -673,9 +673,7 @@ def write_evaluation(ctx: SectionContext, folder: Path) -> list[Skipped]:
     if ctx.snapshot.audience is not Audience.INTERNAL:  # answers are never for the public
         raise ValueError("an evaluation summary in a public snapshot")
     summary = evaluation_report.from_snapshot(ctx.snapshot.evaluation, ctx.built_at)
-    page = evaluation_report.summary_html(summary)
-    if ctx.notice:
-        page = page.replace("<body>", f'<body>\n<p class="notice">{html.escape(ctx.notice)}</p>', 1)
+    page = evaluation_report.summary_html(summary, notice=ctx.notice)
     (folder / "evaluation.html").write_text(page, encoding="utf-8")
     try:
         document = pdf.html_to_pdf(page)
