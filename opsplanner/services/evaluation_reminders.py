@@ -137,13 +137,14 @@ def remind_due(
             )
         )
         emails = evaluation.respondent_emails(pending)
+        chosen = mailer.chosen_languages(e for found in emails.values() for e in found)
         for r in pending:
             if r.key in done:
                 continue
             recipients = emails.get(r.key, [])
             if not recipients:
                 continue  # nobody to write to yet; a later run reminds an account added since
-            with mailer.written_in(recipients):
+            with mailer.written_in(recipients, chosen):
                 subject, body = reminder_text(op, r, stage)
             reminder = EvaluationReminder(
                 operation_id=op.id,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -71,31 +71,35 @@ def deliver_outbox(model: Any, now: datetime | None = None) -> int:
 
 
 # -- reminders ---------------------------------------------------------------------------------
-def language_of(recipients: Sequence[str]) -> str | None:
-    """The interface language the recipients chose (the most common among them; a tie goes
-    to the earlier recipient), or None when none chose one: a reminder is written once for
-    all its recipients, in their language where they agree on one."""
+def chosen_languages(emails: Iterable[str]) -> dict[str, str]:
+    """E-mail -> the interface language its account chose, for the accounts that chose one
+    (one query for a whole run of reminders)."""
     from opsplanner.models import User
 
-    if not recipients:
-        return None
-    chosen = dict(
+    wanted = sorted(set(emails))
+    if not wanted:
+        return {}
+    return dict(
         db.session.execute(
-            select(User.email, User.locale).where(
-                User.email.in_(list(recipients)), User.locale.is_not(None)
-            )
+            select(User.email, User.locale).where(User.email.in_(wanted), User.locale.is_not(None))
         ).all()
     )
+
+
+def language_of(recipients: Sequence[str], chosen: Mapping[str, str]) -> str | None:
+    """The language the recipients chose (the most common among them; a tie goes to the
+    earlier recipient), or None when none chose one: a reminder is written once for all its
+    recipients, in their language where they agree on one. ``chosen``: chosen_languages."""
     votes = [chosen[e] for e in recipients if chosen.get(e)]
     return max(votes, key=lambda code: (votes.count(code), -votes.index(code))) if votes else None
 
 
 @contextmanager
-def written_in(recipients: Sequence[str]) -> Iterator[None]:
+def written_in(recipients: Sequence[str], chosen: Mapping[str, str]) -> Iterator[None]:
     """Render what is inside in the recipients' language (see ``language_of``)."""
     from flask_babel import force_locale
 
-    language = language_of(recipients)
+    language = language_of(recipients, chosen)
     if language is None:
         yield
         return

@@ -154,13 +154,14 @@ def remind_due(
             )
         )
         emails = focal_point_emails(pending)
+        chosen = mailer.chosen_languages(e for found in emails.values() for e in found)
         for p in pending:
             if p.id in done:
                 continue
             recipients = emails.get(p.id, [])
             if not recipients:
                 continue  # nobody to write to yet; a later run reminds a focal point added since
-            with mailer.written_in(recipients):
+            with mailer.written_in(recipients, chosen):
                 subject, body = reminder_text(p, stage)
             reminder = ReportReminder(
                 participation_id=p.id,

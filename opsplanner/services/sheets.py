@@ -462,10 +462,12 @@ def remind_stale(now: datetime | None = None) -> list[SheetReminder]:
     for sheet in stale:
         if (sheet.id, sheet.version) in done or not is_stale(sheet, now):
             continue
-        recipients = [u.email for u in coordinators_of(sheet.network_id)]
+        coordinators = coordinators_of(sheet.network_id)
+        recipients = [u.email for u in coordinators]
+        chosen = {u.email: u.locale for u in coordinators if u.locale}
         if not recipients:
             continue  # nobody to remind yet; the next run reminds a coordinator added later
-        with mailer.written_in(recipients):
+        with mailer.written_in(recipients, chosen):
             subject, body = _reminder_text(sheet, now)
         reminder = SheetReminder(
             sheet_id=sheet.id,
