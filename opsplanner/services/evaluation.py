@@ -271,6 +271,7 @@ def versions(op: Operation) -> list[Questionnaire]:
         db.session.scalars(
             select(Questionnaire)
             .where(Questionnaire.operation_id == op.id)
+            .options(selectinload(Questionnaire.created_by))  # the page names each author
             .order_by(Questionnaire.version.desc())
         )
     )
@@ -301,15 +302,7 @@ def is_frozen(q: Questionnaire | None) -> bool:
     the organiser's save, to an earlier one)."""
     if q is None:
         return False
-    if q.frozen_at is not None:
-        return True
-    return bool(
-        db.session.scalar(
-            select(func.count(EvaluationResponse.id)).where(
-                EvaluationResponse.operation_id == q.operation_id
-            )
-        )
-    )
+    return q.frozen_at is not None or response_count(q.operation) > 0
 
 
 def ensure_questionnaire(operation: Operation, user: User | None = None) -> Questionnaire:
@@ -1030,13 +1023,3 @@ def completeness(op: Operation, scope: Scope) -> EvaluationCompleteness:
     return EvaluationCompleteness(
         operation=op, total=tally(rows, "total"), by_network=by_network, rows=rows
     )
-
-
-def response_rates(op: Operation) -> dict[int | None, EvaluationTally]:
-    """The whole operation's response rate per coordinating network id (None: countries
-    without a network), the network's coordinator counted with its countries."""
-    answers = responses(op)
-    groups: dict[int | None, list[RespondentRow]] = defaultdict(list)
-    for r in expected_respondents(op):
-        groups[r.network_id].append(RespondentRow(r, answers.get(r.key), []))
-    return {key: tally(rows, rows[0].respondent.group) for key, rows in groups.items()}

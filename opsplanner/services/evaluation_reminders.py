@@ -25,11 +25,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from opsplanner.extensions import db
-from opsplanner.models import EvaluationReminder, Operation, OperationPhase
+from opsplanner.models import EvaluationReminder, Operation, OperationPhase, ResponseStatus
 from opsplanner.services import evaluation, mailer
 from opsplanner.services.evaluation import Respondent
 
-STAGES = ("7d", "2d", "overdue")
 STAGE_LEADS = mailer.REMINDER_LEADS
 
 
@@ -124,7 +123,7 @@ def remind_due(
         pending = [
             r
             for r in evaluation.expected_respondents(op)
-            if not (r.key in answers and answers[r.key].status.value == "submitted")
+            if not (r.key in answers and answers[r.key].status is ResponseStatus.SUBMITTED)
         ]
         if not pending:
             continue

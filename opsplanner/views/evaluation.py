@@ -35,7 +35,7 @@ from flask_login import current_user
 
 from opsplanner.extensions import db
 from opsplanner.forms.evaluation import AnswerForm, DeadlineForm, QuestionnaireForm, ReopenForm
-from opsplanner.models import Operation, Questionnaire, Role
+from opsplanner.models import Operation, Questionnaire, ResponseStatus, Role
 from opsplanner.security import allow_chart_styles
 from opsplanner.services import (
     archive,
@@ -52,6 +52,7 @@ from opsplanner.services.evaluation_report import (
     evaluation_summary,
     rating_colours,
     summary_html,
+    summary_pdf,
 )
 from opsplanner.services.scoping import Scope
 from opsplanner.views.common import MIMETYPES, roles_required, scope
@@ -186,8 +187,6 @@ def responses(operation_id: int) -> Any:
         reminders=evaluation_reminders.outbox(op, {row.respondent.key for row in board.rows}),
         stage=evaluation_reminders.stage_for(op, evaluation_reminders.now_utc()),
         labels={row.respondent.key: row.respondent.label for row in board.rows},
-        questionnaire=evaluation.current_questionnaire(op),
-        reopen_form=ReopenForm(),
         active="evaluation",
     )
 
@@ -251,7 +250,7 @@ def _answer(s: Scope, op: Operation, respondent: Respondent) -> Any:
             conflict=conflict,
             may_reopen=s.is_organiser
             and response is not None
-            and response.status.value == "submitted"
+            and response.status is ResponseStatus.SUBMITTED
             and evaluation.phase_refusal(op) is None,
             reopen_form=ReopenForm(),
             active="evaluation",
@@ -295,7 +294,9 @@ def reopen(operation_id: int, response_id: int) -> Any:
             db.session.commit()
             flash(_("The answers of %(who)s are open again.", who=respondent.label), "success")
     else:
-        flash(_("The reason is too long."), "error")
+        for field, errors in form.errors.items():
+            label = getattr(form, field).label.text if hasattr(form, field) else field
+            flash(f"{label}: {errors[0]}", "error")
     return redirect(_answer_url(op, respondent))
 
 
@@ -337,7 +338,7 @@ def download(operation_id: int, fmt: str) -> Any:
         body: bytes = summary_html(summary).encode("utf-8")
     else:
         try:
-            body = pdf.html_to_pdf(summary_html(summary))
+            body = summary_pdf(summary)
         except pdf.PdfUnavailable as exc:
             return render_template("error.html", status=503, message=str(exc)), 503
     return Response(
