@@ -4,6 +4,7 @@ the operations on the x axis in the order of their window (oldest first)."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
+from flask_babel import gettext as _
 
 from opsplanner.services.charts import FONT
 from opsplanner.services.compare import Comparison, percent
@@ -34,7 +35,7 @@ def results_trend(comparison: Comparison) -> go.Figure:
     x = _labels(comparison)
     fig = go.Figure()
     for i, (name, key) in enumerate(
-        (("Seizures", "seizures"), ("Suspects", "suspects"), ("Arrests", "arrests"))
+        ((_("Seizures"), "seizures"), (_("Suspects"), "suspects"), (_("Arrests"), "arrests"))
     ):
         fig.add_scatter(
             name=name,
@@ -42,9 +43,9 @@ def results_trend(comparison: Comparison) -> go.Figure:
             y=[getattr(c, key) for c in comparison.columns],
             mode="lines+markers",
             line={"color": COLOURS[i]},
-            hovertemplate="%{x}: %{y} " + key + "<extra></extra>",
+            hovertemplate="%{x}: %{y}<extra>" + name + "</extra>",
         )
-    return _layout(fig, "count")
+    return _layout(fig, _("Number"))
 
 
 def rates_trend(comparison: Comparison) -> go.Figure:
@@ -53,9 +54,9 @@ def rates_trend(comparison: Comparison) -> go.Figure:
     fig = go.Figure()
     for i, (name, key) in enumerate(
         (
-            ("Reported", "reporting_rate"),
-            ("Approved", "approved_rate"),
-            ("On time", "on_time_rate"),
+            (_("Reported"), "reporting_rate"),
+            (_("Approved"), "approved_rate"),
+            (_("On time"), "on_time_rate"),
         )
     ):
         fig.add_scatter(
@@ -66,7 +67,7 @@ def rates_trend(comparison: Comparison) -> go.Figure:
             line={"color": COLOURS[i]},
             hovertemplate="%{x}: %{y}%<extra>" + name + "</extra>",
         )
-    return _layout(fig, "% of the confirmed countries", [0, 100])
+    return _layout(fig, _("Share of the confirmed countries (%)"), [0, 100])
 
 
 def commodity_trend(comparison: Comparison, top: int = TOP_COMMODITIES) -> go.Figure:
@@ -81,9 +82,13 @@ def commodity_trend(comparison: Comparison, top: int = TOP_COMMODITIES) -> go.Fi
             y=row.seizures,
             mode="lines+markers",
             line={"color": COLOURS[i % len(COLOURS)]},
-            hovertemplate="%{x}: %{y} seizures<extra>" + row.label + "</extra>",
+            hovertemplate="%{x}: "
+            + _("%(n)s seizures", n="%{y}")
+            + "<extra>"
+            + row.label
+            + "</extra>",
         )
-    return _layout(fig, "seizures")
+    return _layout(fig, _("Seizures"))
 
 
 def scores_trend(comparison: Comparison) -> go.Figure:
@@ -100,4 +105,4 @@ def scores_trend(comparison: Comparison) -> go.Figure:
             line={"color": COLOURS[i % len(COLOURS)]},
             hovertemplate="%{x}: %{y}<extra>" + name + "</extra>",
         )
-    return _layout(fig, "score (0-100)", [0, 100])
+    return _layout(fig, _("Score (0-100)"), [0, 100])

@@ -265,6 +265,14 @@ def check_questionnaire(data: QuestionnaireInput) -> list[tuple[str, str]]:
     return errors
 
 
+# How a respondent's answers stand, as the pages show it ("missing": nothing saved yet).
+STATUS_LABELS = {
+    "missing": _l("not started"),
+    ResponseStatus.DRAFT.value: _l("draft"),
+    ResponseStatus.SUBMITTED.value: _l("submitted"),
+}
+
+
 def versions(op: Operation) -> list[Questionnaire]:
     """Every version of the operation's questionnaire, newest first."""
     return list(

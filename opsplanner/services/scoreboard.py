@@ -748,7 +748,8 @@ def seed_demo_checklist(operation: Operation, by: User | None = None) -> int:
     """Checklist answers for the demo: each network's coordinator answered what the data
     suggest (no suggestion: not done; the debrief, which no data record, done by every other
     network), the data's reason as the note. Returns the rows written. Idempotent: a network
-    with answers already is left alone. Not called by the demo loader: the lead wires it."""
+    with answers already is left alone. The demo loader calls it for last year's operation
+    (demo_evaluation.add_demo_checklists)."""
     archive.ensure_writable(operation)
     scores = network_scores(operation)
     existing = _checklist_rows(operation, [s.network_id for s in scores])

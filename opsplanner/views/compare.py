@@ -83,7 +83,7 @@ def page() -> Any:
 def export(fmt: str) -> Any:
     comparison = compare.compare(compare.chosen(_picked()))
     header, rows = compare.table(comparison)
-    return table_file(fmt, f"operations-comparison.{fmt}", "Comparison", header, rows)
+    return table_file(fmt, f"operations-comparison.{fmt}", _("Comparison"), header, rows)
 
 
 def _next_world_wildlife_day(today: date) -> date:
@@ -100,7 +100,7 @@ def copy_operation(operation_id: int) -> Any:
     if not form.is_submitted():
         wwd = _next_world_wildlife_day(date.today())
         defaults = ops.default_schedule(wwd)
-        form.organising_agency.data = source.organising_agency.value
+        form.organising_agency.data = ops.suggested_agency().value  # INTERPOL and WCO rotate
         form.world_wildlife_day.data = wwd
         form.window_start.data = defaults["window_start"]
         form.window_end.data = defaults["window_end"]
@@ -112,7 +112,8 @@ def copy_operation(operation_id: int) -> Any:
         try:
             op = copy_setup(source, form.to_input(), by=current_user._get_current_object())
         except DomainError as exc:
-            getattr(form, exc.field or "code_name").errors.append(exc.message)
+            target = form[exc.field] if exc.field and exc.field in form else form.code_name
+            target.errors.append(exc.message)
         else:
             db.session.commit()
             flash(

@@ -181,6 +181,7 @@ def responses(operation_id: int) -> Any:
     board = evaluation.completeness(op, s)
     return render_template(
         "evaluation/responses.html",
+        status_labels=evaluation.STATUS_LABELS,
         op=op,
         board=board,
         answer_url=lambda r: _answer_url(op, r),
@@ -240,6 +241,7 @@ def _answer(s: Scope, op: Operation, respondent: Respondent) -> Any:
     return (
         render_template(
             "evaluation/answer.html",
+            status_labels=evaluation.STATUS_LABELS,
             op=op,
             respondent=respondent,
             questionnaire=shown,

@@ -65,7 +65,7 @@ def export(operation_id: int, fmt: str) -> Any:
     return table_file(
         fmt,
         scoreboard.export_name(op, fmt),
-        "Scoreboard",
+        _("Scoreboard"),
         scoreboard.comparative_header(),
         scoreboard.comparative_table(op),
     )
