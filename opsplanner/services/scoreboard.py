@@ -262,6 +262,18 @@ class NetworkScore:
 
 
 # -- loading ---------------------------------------------------------------------------------
+def coordinates_in(op: Operation, network_id: int) -> bool:
+    """Whether the network coordinates any participation of ``op`` (has a scoreboard row)."""
+    return (
+        db.session.scalar(
+            select(Participation.id)
+            .where(Participation.operation_id == op.id, Participation.network_id == network_id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def _network_participations(op: Operation) -> list[Participation]:
     return list(
         db.session.scalars(
@@ -686,12 +698,7 @@ def save_checklist(
     if not may_edit_checklist(scope, network.id):
         raise NotFound("network not found")
     archive.ensure_writable(op)
-    if network.id not in {
-        nid
-        for nid in db.session.scalars(
-            select(Participation.network_id).where(Participation.operation_id == op.id)
-        )
-    }:
+    if not coordinates_in(op, network.id):
         raise NotFound("network not found")
     unknown = sorted(set(answers) - set(CHECKLIST_CODES))
     if unknown:

@@ -115,11 +115,12 @@ def checklist(operation_id: int, network_id: int) -> Any:
     op = s.operation_or_404(operation_id)
     if not scoreboard.may_edit_checklist(s, network_id):
         abort(404)
-    score = scoreboard.network_score(op, network_id)  # 404 when not a network of the operation
+    net = db.session.get(Network, network_id)
+    if net is None or not scoreboard.coordinates_in(op, network_id):
+        abort(404)
     form = ChecklistForm()
     if not form.validate_on_submit():
         return _network_page(operation_id, network_id, form)
-    net = db.session.get(Network, network_id)
     try:
         changed = scoreboard.save_checklist(
             s, op, net, form.answers(), form.stamp.data or "", current_user._get_current_object()
@@ -134,7 +135,7 @@ def checklist(operation_id: int, network_id: int) -> Any:
         target.errors = [*target.errors, exc.message]
         return _network_page(operation_id, network_id, form)
     if changed:
-        flash(_("The checklist of %(network)s is saved.", network=score.network_acronym), "success")
+        flash(_("The checklist of %(network)s is saved.", network=net.acronym), "success")
     else:
         flash(_("Nothing changed in the checklist."), "info")
     return redirect(url_for("scoreboard.network", operation_id=op.id, network_id=network_id))
