@@ -653,10 +653,8 @@ def suggest(
 
 
 # -- who may do what -------------------------------------------------------------------------
-def may_see_scoreboard(scope: Scope) -> bool:
-    """Organisers and coordinators: per-network aggregates name no country, so a coordinator
-    compares its network with the others. Focal points and communications: no (404)."""
-    return scope.role in (Role.ORGANISER, Role.COORDINATOR)
+# The scoreboard itself is for organisers and coordinators (views: roles_required): per-network
+# aggregates name no country, so a coordinator compares its network with the others.
 
 
 def may_see_network(scope: Scope, network_id: int) -> bool:

@@ -22,10 +22,6 @@ INDICATOR_COLOURS = {
 HEATMAP_COLUMNS = (*INDICATOR_CODES, "checklist", "score")
 
 
-def _pct(share: float | None) -> float | None:
-    return None if share is None else round(100 * share, 1)
-
-
 def indicator_bars(scores: Sequence[NetworkScore]) -> go.Figure:
     """Per network, the share of its member states behind each indicator (grouped bars, in
     percent; the hover gives the count behind the share)."""
